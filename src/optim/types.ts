@@ -6,6 +6,15 @@ export type Vec = Float32Array | Float64Array;
 /** Update rule names. */
 export type UpdateName = 'sgd' | 'momentum' | 'nesterov' | 'rmsprop' | 'adam';
 
+/** Every update rule name, in the order error messages list them. */
+export const UPDATE_NAMES: readonly UpdateName[] = Object.freeze([
+  'sgd',
+  'momentum',
+  'nesterov',
+  'rmsprop',
+  'adam',
+] as const);
+
 /** Hyper-parameters of the update rules; every field has a default. */
 export interface UpdateOptions {
   /** Momentum μ for 'momentum' and 'nesterov' (default 0.9). */
@@ -38,4 +47,13 @@ export interface ScheduleClock {
   readonly iteration: number;
   readonly epoch: number;
   readonly totalIterations: number;
+}
+
+/** An update rule: how one parameter moves given its gradient and its per-parameter state (slots). */
+export interface UpdateRule {
+  readonly name: UpdateName;
+  /** Names of the per-parameter state vectors, each as long as the parameter, in `apply`'s `slots` order. */
+  readonly slots: readonly string[];
+  /** In place: θ ← rule(θ, g), updating the slots; `t` is the 1-based update count (Adam bias correction). */
+  apply(param: Vec, grad: Vec, slots: Vec[], learningRate: number, t: number): void;
 }
