@@ -4,7 +4,13 @@ import type { Data, Tensor } from '../../kernels/spec';
 
 /** Parsed layer specs (see spec.ts for the accepted YAML/JSON forms). */
 export type LayerSpec =
-  | { readonly type: 'conv'; readonly filters: number; readonly size: number; readonly stride: number; readonly pad: number }
+  | {
+      readonly type: 'conv';
+      readonly filters: number;
+      readonly size: number;
+      readonly stride: number;
+      readonly pad: number;
+    }
   | { readonly type: 'relu' }
   | { readonly type: 'pool'; readonly size: number; readonly stride: number }
   | { readonly type: 'affine'; readonly units: number }
@@ -12,9 +18,7 @@ export type LayerSpec =
 
 /** Weight initialisation: N(0, std²) ('gaussian'), He N(0, 2/fanIn), Xavier N(0, 1/fanIn). */
 export type InitSpec =
-  | { readonly type: 'gaussian'; readonly std: number }
-  | { readonly type: 'he' }
-  | { readonly type: 'xavier' };
+  { readonly type: 'gaussian'; readonly std: number } | { readonly type: 'he' } | { readonly type: 'xavier' };
 
 /** A validated model spec. */
 export interface ModelSpec {

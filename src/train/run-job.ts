@@ -1,0 +1,86 @@
+/** Runs a whole job in this process: load and split the data, build and initialise the model, train. */
+import type { Backend } from '../backend/backend';
+import { loadBuiltinMnist } from '../data/builtin-mnist';
+import { subsetOf, type Dataset } from '../data/dataset';
+import { splitDataset, type Splits } from '../data/split';
+import { initParams } from '../model/init';
+import { Sequential } from '../model/sequential';
+import { specError } from '../shared/errors';
+import { fingerprint } from './fingerprint';
+import type { DataSpec, JobSpec } from './job-spec';
+import { Trainer, type TrainEvent, type TrainResult } from './trainer';
+
+/** The outcome of a job run in this process. */
+export interface JobOutcome {
+  readonly result: TrainResult;
+  /** Fingerprint of the final parameters (see fingerprint.ts). */
+  readonly fingerprint: string;
+  /** Total number of trainable scalars. */
+  readonly paramCount: number;
+  readonly net: Sequential;
+  readonly splits: Splits;
+}
+
+/** Loads the job's dataset and splits it (seeded by train.seed); applies `data.subset` to the training part. */
+export function loadJobData(data: DataSpec, seed: number): Splits {
+  const all: Dataset = loadBuiltinMnist();
+  const splits = splitDataset(all, data.split, seed);
+  if (data.subset > 0) {
+    if (data.subset > splits.train.count) {
+      throw specError(
+        'data.subset',
+        `asks for ${data.subset} samples but the training split has ${splits.train.count}`,
+      );
+    }
+    const keep = Uint32Array.from({ length: data.subset }, (_, i) => i);
+    return { ...splits, train: subsetOf(splits.train, keep) };
+  }
+  return splits;
+}
+
+/** Checks that the model fits the data: input size and number of classes. */
+export function checkModelFitsData(net: Sequential, data: Dataset): void {
+  const size = data.sampleShape.reduce((a, b) => a * b, 1);
+  const sameShape =
+    net.inputShape.length === data.sampleShape.length &&
+    net.inputShape.every((d, i) => d === data.sampleShape[i]);
+  if (!(sameShape || (net.inputShape.length === 1 && net.inputSize === size))) {
+    throw specError(
+      'model.input',
+      `[${net.inputShape}] does not match the data's samples [${data.sampleShape}]; use input: [${data.sampleShape}]` +
+        (net.inputShape.length === 1 ? ` or [${size}]` : ''),
+    );
+  }
+  if (net.numClasses < data.numClasses) {
+    throw specError(
+      'model.layers',
+      `the last affine layer has ${net.numClasses} units but the data has ${data.numClasses} classes; make it ${data.numClasses}`,
+    );
+  }
+}
+
+/** Runs `spec` to completion on `backend`, reporting progress through `onEvent`. */
+export async function runJob(
+  spec: JobSpec,
+  backend: Backend,
+  onEvent: (e: TrainEvent) => void,
+): Promise<JobOutcome> {
+  const net = Sequential.fromSpec(spec.model);
+  const splits = loadJobData(spec.data, spec.train.seed);
+  checkModelFitsData(net, splits.train);
+  const initial = initParams(net, spec.train.seed, (n) => backend.alloc(n));
+  const result = await new Trainer(backend, onEvent).train(
+    net,
+    initial,
+    splits.train,
+    splits.val,
+    spec.train,
+  );
+  return {
+    result,
+    fingerprint: fingerprint(result.finalParams),
+    paramCount: result.finalParams.reduce((a, p) => a + p.length, 0),
+    net,
+    splits,
+  };
+}
