@@ -52,6 +52,8 @@ export interface TrainSpec {
   readonly seed: number;
   /** Fixed number of shards each mini-batch is split into (default 1); never the pool size. */
   readonly shards: number;
+  /** Training stops as diverged when a batch's cost exceeds this × the first batch's cost (default 100). */
+  readonly stopIfLossAbove: number;
 }
 
 /** A validated job spec. */
@@ -103,6 +105,7 @@ function parseTrain(raw: unknown): TrainSpec {
       'reg',
       'seed',
       'shards',
+      'stopIfLossAbove',
     ],
     'train',
   );
@@ -142,6 +145,8 @@ function parseTrain(raw: unknown): TrainSpec {
     reg: parseReg(o.reg ?? 0, 'train.reg'),
     seed: o.seed === undefined ? 1 : nonNegativeInt(o.seed, 'train.seed'),
     shards: o.shards === undefined ? 1 : positiveInt(o.shards, 'train.shards'),
+    stopIfLossAbove:
+      o.stopIfLossAbove === undefined ? 100 : positiveNumber(o.stopIfLossAbove, 'train.stopIfLossAbove'),
   };
 }
 

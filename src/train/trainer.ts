@@ -48,7 +48,7 @@ export type TrainEvent = EpochEvent | HintEvent;
 
 /** What a training run returns. */
 export interface TrainResult {
-  /** 'finished', or 'diverged' when the loss became NaN or infinite. */
+  /** 'finished', or 'diverged' when the loss became NaN, infinite or exploded (see TrainSpec.stopIfLossAbove). */
   readonly status: 'finished' | 'diverged';
   /** Why training stopped early, when it did. */
   readonly diagnosis?: string;
@@ -115,12 +115,8 @@ export class Trainer {
       const { cost, grads } = await this.costAndGradient(net, params, train, indices, spec, it);
       lossHistory.push(cost);
       iterations++;
-      if (!Number.isFinite(cost)) {
-        diagnosis =
-          `loss became ${Number.isNaN(cost) ? 'NaN' : 'infinite'} at iteration ${it} (epoch ${epoch}): ` +
-          `the learning rate is probably too high (${spec.learningRate}); try 10× lower`;
-        break;
-      }
+      diagnosis = divergence(cost, lossHistory[0], spec, it, epoch);
+      if (diagnosis) break;
       optimizer.step(params, grads, lr);
       if (spec.reg.maxNorm > 0) applyMaxNorm(net.params, params, spec.reg.maxNorm);
 
@@ -244,6 +240,27 @@ export class Trainer {
       });
     }
   }
+}
+
+/** Why training must stop at this cost (NaN, infinite, or above stopIfLossAbove × the first cost), if it must. */
+function divergence(
+  cost: number,
+  first: number,
+  spec: TrainSpec,
+  it: number,
+  epoch: number,
+): string | undefined {
+  const advice = `the learning rate is probably too high (${spec.learningRate}); try 10× lower`;
+  if (!Number.isFinite(cost)) {
+    return `loss became ${Number.isNaN(cost) ? 'NaN' : 'infinite'} at iteration ${it} (epoch ${epoch}): ${advice}`;
+  }
+  if (cost > spec.stopIfLossAbove * first) {
+    return (
+      `loss exploded to ${cost.toPrecision(4)} at iteration ${it} (epoch ${epoch}), ` +
+      `more than ${spec.stopIfLossAbove}× its initial ${first.toPrecision(4)}: ${advice}`
+    );
+  }
+  return undefined;
 }
 
 function copyInto(dst: Data, src: Data): Data {
