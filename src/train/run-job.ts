@@ -8,6 +8,7 @@ import { Sequential } from '../model/sequential';
 import { specError } from '../shared/errors';
 import { fingerprint } from './fingerprint';
 import type { DataSpec, JobSpec } from './job-spec';
+import { LocalExecutor } from './local-executor';
 import { Trainer, type TrainEvent, type TrainResult } from './trainer';
 
 /** The outcome of a job run in this process. */
@@ -69,13 +70,9 @@ export async function runJob(
   const splits = loadJobData(spec.data, spec.train.seed);
   checkModelFitsData(net, splits.train);
   const initial = initParams(net, spec.train.seed, (n) => backend.alloc(n));
-  const result = await new Trainer(backend, onEvent).train(
-    net,
-    initial,
-    splits.train,
-    splits.val,
-    spec.train,
-  );
+  const executor = new LocalExecutor(backend, net, splits, spec.train.seed);
+  const counts = { train: splits.train.count, val: splits.val.count };
+  const result = await new Trainer(executor).train(net, initial, counts, spec.train, { onEvent });
   return {
     result,
     fingerprint: fingerprint(result.finalParams),

@@ -1,17 +1,16 @@
 /**
- * The in-process trainer, with the semantics of the recipe's ClassifierTrainer:
+ * The trainer, with the semantics of the recipe's ClassifierTrainer:
  * - iterations per epoch = ⌊N / batchSize⌋ with sampled batches (drawn with replacement), 1 for full-batch GD;
  * - each iteration: cost and gradient on the batch, then the update of every parameter;
  * - at the first iteration and at every epoch end (after the learning-rate decay of that epoch end):
  *   train accuracy on 1 000 sampled training examples (all of them if N ≤ 1 000), validation accuracy on
  *   the whole validation set, and the best parameters by validation accuracy are kept;
  * - the printed cost is that of the last batch.
- * Each batch is split into `shards` fixed shards whose gradient sums are added in shard order and divided
- * once by the batch size, exactly as the coordinator will do, so the result does not depend on who computes.
+ * Each batch is split into `shards` fixed shards; an executor (this process, or remote workers) returns their
+ * gradient sums, which are added in shard order and divided once by the batch size. Every random choice is
+ * derived from (seed, iteration), so a run resumed from a TrainState continues bit-identically.
  */
 import type { Data } from '../../kernels/spec';
-import type { Backend } from '../backend/backend';
-import { gatherBatch, type Dataset } from '../data/dataset';
 import { addRegularizationGradient, applyMaxNorm, regularizationLoss } from '../model/regularizers';
 import type { Sequential } from '../model/sequential';
 import { Optimizer } from '../optim/optimizer';
@@ -19,11 +18,11 @@ import { learningRateAt } from '../optim/schedule';
 import { createUpdateRule } from '../optim/update-rule';
 import { Rng, RngStream } from '../shared/rng';
 import type { TrainSpec } from './job-spec';
+import type { ShardPlan, StepExecutor } from './step-executor';
+import { initialTrainState, type TrainState } from './train-state';
 
 /** Samples drawn to measure training accuracy at each epoch end (the recipe's 1 000). */
 export const TRAIN_ACC_SAMPLES = 1000;
-/** Samples per evaluation chunk (bounds memory of an evaluation pass). */
-const EVAL_CHUNK = 1000;
 
 /** One per-epoch progress report. */
 export interface EpochEvent {
@@ -61,84 +60,97 @@ export interface TrainResult {
   readonly lossHistory: number[];
   readonly trainAccHistory: number[];
   readonly valAccHistory: number[];
+  /** Iterations run in total (including those before a resume). */
   readonly iterations: number;
-  /** Wall time of the run, in seconds. */
+  /** Wall time of this call, in seconds. */
   readonly seconds: number;
-  /** Training samples processed per second of wall time. */
+  /** Training samples processed per second of wall time, in this call. */
   readonly samplesPerSecond: number;
 }
 
-/** Runs the recipe's training loop on a backend. */
-export class Trainer {
-  constructor(
-    private readonly backend: Backend,
-    private readonly onEvent: (e: TrainEvent) => void = () => {},
-  ) {}
+/** Sizes of the data the trainer samples from. */
+export interface DataCounts {
+  readonly train: number;
+  readonly val: number;
+}
 
-  /** Trains `net` from `initial` parameters (not modified) on `train`, selecting by accuracy on `val`. */
+/** Hooks for a trainer run. */
+export interface TrainHooks {
+  /** Progress events (epoch lines, hints). */
+  readonly onEvent?: (e: TrainEvent) => void;
+  /**
+   * Called after every update with the state to resume from (iteration = updates applied) and whether an
+   * epoch just ended; may checkpoint it. Throwing stops training with that error (e.g. cancellation).
+   */
+  readonly afterIteration?: (state: TrainState, epochEnd: boolean) => Promise<void> | void;
+  /** Continue from this state instead of `initial` parameters. */
+  readonly resume?: TrainState;
+}
+
+/** Runs the recipe's training loop on a StepExecutor. */
+export class Trainer {
+  constructor(private readonly executor: StepExecutor) {}
+
+  /** Trains `net` from `initial` parameters (not modified); selection by accuracy on the validation split. */
   async train(
     net: Sequential,
     initial: readonly Data[],
-    train: Dataset,
-    val: Dataset,
+    counts: DataCounts,
     spec: TrainSpec,
+    hooks: TrainHooks = {},
   ): Promise<TrainResult> {
     const started = process.hrtime.bigint();
-    const b = this.backend;
-    const params = initial.map((p) => copyInto(b.alloc(p.length), p));
+    const onEvent = hooks.onEvent ?? (() => {});
+    const ex = this.executor;
+    const state = hooks.resume ?? initialTrainState(initial, (n) => ex.alloc(n));
     const optimizer = new Optimizer(
       createUpdateRule(spec.update, spec.updateOptions),
-      net.params.map((p, i) => ({ name: p.name, size: params[i].length })),
-      (n) => b.alloc(n),
+      net.params.map((p, i) => ({ name: p.name, size: state.params[i].length })),
+      (k) => ex.alloc(k),
     );
-    const n = train.count;
+    if (hooks.resume) optimizer.loadState(hooks.resume.optimizerSlots, hooks.resume.optimizerT);
+    const n = counts.train;
     const batchSize = spec.sampleBatches ? spec.batchSize : n;
     const itersPerEpoch = spec.sampleBatches ? Math.max(1, Math.floor(n / spec.batchSize)) : 1;
     const numIters = spec.epochs * itersPerEpoch;
     const hintAt = Math.max(itersPerEpoch, Math.min(10, numIters)) - 1;
-    const lossHistory: number[] = [];
-    const trainAccHistory: number[] = [];
-    const valAccHistory: number[] = [];
-    let bestValAcc = 0;
-    let bestParams = params.map((p) => p.slice());
-    let epoch = 0;
+    const firstIteration = state.iteration;
     let diagnosis: string | undefined;
-    let iterations = 0;
 
-    for (let it = 0; it < numIters; it++) {
+    for (let it = state.iteration; it < numIters; it++) {
       const lr = learningRateAt(spec.learningRate, spec.schedule, {
         iteration: it,
-        epoch,
+        epoch: state.epoch,
         totalIterations: numIters,
       });
       const indices = spec.sampleBatches ? sampleIndices(spec.seed, it, n, batchSize) : allIndices(n);
-      const { cost, grads } = await this.costAndGradient(net, params, train, indices, spec, it);
-      lossHistory.push(cost);
-      iterations++;
-      diagnosis = divergence(cost, lossHistory[0], spec, it, epoch);
+      const { cost, grads } = await this.costAndGradient(net, state.params, indices, spec, it);
+      state.lossHistory.push(cost);
+      diagnosis = divergence(cost, state.lossHistory[0], spec, it, state.epoch);
       if (diagnosis) break;
-      optimizer.step(params, grads, lr);
-      if (spec.reg.maxNorm > 0) applyMaxNorm(net.params, params, spec.reg.maxNorm);
+      optimizer.step(state.params, grads, lr);
+      if (spec.reg.maxNorm > 0) applyMaxNorm(net.params, state.params, spec.reg.maxNorm);
+      state.iteration = it + 1;
 
       const epochEnd = (it + 1) % itersPerEpoch === 0;
       if (it === 0 || epochEnd) {
-        if (it > 0 && epochEnd) epoch++;
+        if (it > 0 && epochEnd) state.epoch++;
         const lrNow = learningRateAt(spec.learningRate, spec.schedule, {
           iteration: it + 1,
-          epoch,
+          epoch: state.epoch,
           totalIterations: numIters,
         });
-        const trainAcc = await this.accuracy(net, params, train, trainSubset(spec.seed, epoch, n));
-        const valAcc = await this.accuracy(net, params, val, allIndices(val.count));
-        trainAccHistory.push(trainAcc);
-        valAccHistory.push(valAcc);
-        if (valAcc > bestValAcc) {
-          bestValAcc = valAcc;
-          bestParams = params.map((p) => p.slice());
+        const trainAcc = await this.accuracy(state, 'train', trainSubset(spec.seed, state.epoch, n));
+        const valAcc = await this.accuracy(state, 'val', allIndices(counts.val));
+        state.trainAccHistory.push(trainAcc);
+        state.valAccHistory.push(valAcc);
+        if (valAcc > state.bestValAcc) {
+          state.bestValAcc = valAcc;
+          state.bestParams = state.params.map((p) => p.slice());
         }
-        this.onEvent({
+        onEvent({
           type: 'epoch',
-          epoch,
+          epoch: state.epoch,
           epochs: spec.epochs,
           cost,
           trainAcc,
@@ -147,21 +159,30 @@ export class Trainer {
           iteration: it,
         });
       }
-      if (it === hintAt) this.hintIfStuck(lossHistory);
+      if (it === hintAt) {
+        const hint = stuckHint(state.lossHistory);
+        if (hint) onEvent({ type: 'hint', message: hint });
+      }
+      if (hooks.afterIteration) {
+        state.optimizerSlots = optimizer.state();
+        state.optimizerT = optimizer.t;
+        await hooks.afterIteration(state, epochEnd);
+      }
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const ranHere = state.lossHistory.length - firstIteration;
     return {
       status: diagnosis ? 'diverged' : 'finished',
       diagnosis,
-      bestParams,
-      finalParams: params,
-      bestValAcc,
-      lossHistory,
-      trainAccHistory,
-      valAccHistory,
-      iterations,
+      bestParams: state.bestParams,
+      finalParams: state.params,
+      bestValAcc: state.bestValAcc,
+      lossHistory: state.lossHistory,
+      trainAccHistory: state.trainAccHistory,
+      valAccHistory: state.valAccHistory,
+      iterations: state.lossHistory.length,
       seconds,
-      samplesPerSecond: (iterations * batchSize) / seconds,
+      samplesPerSecond: (ranHere * batchSize) / seconds,
     };
   }
 
@@ -169,31 +190,14 @@ export class Trainer {
   private async costAndGradient(
     net: Sequential,
     params: readonly Data[],
-    data: Dataset,
     indices: Uint32Array,
     spec: TrainSpec,
     step: number,
   ): Promise<{ cost: number; grads: Data[] }> {
-    const b = this.backend;
     const count = indices.length;
-    const shards = Math.min(spec.shards, count);
-    const results = [];
-    for (let s = 0; s < shards; s++) {
-      const lo = Math.floor((s * count) / shards);
-      const hi = Math.floor(((s + 1) * count) / shards);
-      const batch = gatherBatch(data, indices.subarray(lo, hi), (k) => b.alloc(k));
-      const rows = Array.from({ length: hi - lo }, (_, i) => lo + i);
-      results.push(
-        await b.gradientSums(net, params, {
-          x: batch.x,
-          labels: batch.labels,
-          count: hi - lo,
-          noise: { seed: spec.seed, step, rows },
-        }),
-      );
-    }
+    const results = await this.executor.shardSums(step, step, params, shardPlans(indices, spec.shards));
     // Shard sums added in shard order, then divided once by the batch size.
-    const grads = params.map((p) => b.alloc(p.length));
+    const grads = params.map((p) => this.executor.alloc(p.length));
     let lossSum = 0;
     for (const r of results) {
       lossSum += r.lossSum;
@@ -208,38 +212,25 @@ export class Trainer {
     return { cost: lossSum / count + regularizationLoss(net.params, params, spec.reg), grads };
   }
 
-  /** Fraction of `indices` of `data` classified correctly (test-mode forward pass). */
-  private async accuracy(
-    net: Sequential,
-    params: readonly Data[],
-    data: Dataset,
-    indices: Uint32Array,
-  ): Promise<number> {
+  /** Fraction of `indices` of a split classified correctly, at the state's current parameters. */
+  private async accuracy(state: TrainState, split: 'train' | 'val', indices: Uint32Array): Promise<number> {
     if (indices.length === 0) return 0;
-    let correct = 0;
-    for (let lo = 0; lo < indices.length; lo += EVAL_CHUNK) {
-      const chunk = indices.subarray(lo, Math.min(indices.length, lo + EVAL_CHUNK));
-      const batch = gatherBatch(data, chunk, (k) => this.backend.alloc(k));
-      correct += (await this.backend.evaluate(net, params, batch.x, batch.labels, chunk.length)).correct;
-    }
+    const { correct } = await this.executor.evaluate(state.iteration, state.params, split, indices);
     return correct / indices.length;
   }
+}
 
-  /** Reports a hint when the loss has barely moved from its start. */
-  private hintIfStuck(lossHistory: readonly number[]): void {
-    const start = lossHistory[0];
-    const tail = lossHistory.slice(Math.floor((lossHistory.length * 3) / 4));
-    const recent = tail.reduce((a, v) => a + v, 0) / tail.length;
-    if (lossHistory.length >= 2 && start - recent < 0.01 * Math.abs(start)) {
-      this.onEvent({
-        type: 'hint',
-        message:
-          `the loss barely moved over the first ${lossHistory.length} iterations ` +
-          `(${start.toFixed(6)} → ${recent.toFixed(6)}): the learning rate is probably too low ` +
-          `or the regularisation too strong`,
-      });
-    }
+/** The fixed shards of a batch: contiguous, sizes differing by at most one, never more shards than samples. */
+export function shardPlans(indices: Uint32Array, shards: number): ShardPlan[] {
+  const count = indices.length;
+  const s = Math.min(shards, count);
+  const plans: ShardPlan[] = [];
+  for (let k = 0; k < s; k++) {
+    const lo = Math.floor((k * count) / s);
+    const hi = Math.floor(((k + 1) * count) / s);
+    plans.push({ indices: indices.subarray(lo, hi), firstRow: lo });
   }
+  return plans;
 }
 
 /** Why training must stop at this cost (NaN, infinite, or above stopIfLossAbove × the first cost), if it must. */
@@ -263,9 +254,17 @@ function divergence(
   return undefined;
 }
 
-function copyInto(dst: Data, src: Data): Data {
-  dst.set(src);
-  return dst;
+/** A hint when the loss has barely moved (< 1 %) from its start, else undefined. */
+function stuckHint(lossHistory: readonly number[]): string | undefined {
+  const start = lossHistory[0];
+  const tail = lossHistory.slice(Math.floor((lossHistory.length * 3) / 4));
+  const recent = tail.reduce((a, v) => a + v, 0) / tail.length;
+  if (lossHistory.length < 2 || start - recent >= 0.01 * Math.abs(start)) return undefined;
+  return (
+    `the loss barely moved over the first ${lossHistory.length} iterations ` +
+    `(${start.toFixed(6)} → ${recent.toFixed(6)}): the learning rate is probably too low ` +
+    `or the regularisation too strong`
+  );
 }
 
 function allIndices(n: number): Uint32Array {
