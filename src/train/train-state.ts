@@ -37,3 +37,16 @@ export function initialTrainState(initial: readonly Data[], alloc: (n: number) =
     valAccHistory: [],
   };
 }
+
+/** A deep copy of `s` (arrays and maps copied), e.g. to keep a snapshot while training goes on. */
+export function cloneTrainState(s: TrainState): TrainState {
+  return {
+    ...s,
+    params: s.params.map((p) => p.slice()),
+    optimizerSlots: new Map([...s.optimizerSlots].map(([k, v]) => [k, v.slice()])),
+    bestParams: s.bestParams.map((p) => p.slice()),
+    lossHistory: [...s.lossHistory],
+    trainAccHistory: [...s.trainAccHistory],
+    valAccHistory: [...s.valAccHistory],
+  };
+}
