@@ -1,0 +1,180 @@
+/**
+ * Durable job records: one JSON file per job under <dataDir>/jobs/<id>.json, each replaced atomically
+ * (writeFileAtomic). A job is on disk before submit() resolves; ids ("j-000001") increase and survive
+ * restarts; submit is idempotent by request id.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { GradpoolError } from '../shared/errors';
+import { silentLogger, type Logger } from '../shared/log';
+import { writeFileAtomic } from './atomic-file';
+
+/** Lifecycle of a job (the names of gradpool.v1.JobState). */
+export type JobState = 'QUEUED' | 'RUNNING' | 'FINISHED' | 'DIVERGED' | 'CANCELLED' | 'FAILED';
+
+/** States a job never leaves. */
+export const TERMINAL_STATES: readonly JobState[] = ['FINISHED', 'DIVERGED', 'CANCELLED', 'FAILED'];
+
+/** One "Finished epoch i / N" line, as stored and replayed to watchers. */
+export interface StoredEpochEvent {
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly cost: number;
+  readonly trainAcc: number;
+  readonly valAcc: number;
+  readonly lr: number;
+  readonly iteration: number;
+}
+
+/** A job as stored. */
+export interface JobRecord {
+  readonly id: string;
+  readonly name: string;
+  /** The submitted spec as JSON (parseJobSpec accepts it). */
+  readonly specJson: string;
+  readonly state: JobState;
+  /** Client-chosen idempotency key; '' when none was given. */
+  readonly requestId: string;
+  /** Milliseconds since the Unix epoch. */
+  readonly createdMs: number;
+  readonly updatedMs: number;
+  /** Updates applied so far, and in total. */
+  readonly iteration: number;
+  readonly totalIterations: number;
+  /** Epochs finished so far, and in total. */
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly bestValAcc: number;
+  /** Hex SHA-256 of the final parameters, once finished; '' before. */
+  readonly fingerprint: string;
+  /** Diagnosis or failure reason; '' otherwise. */
+  readonly message: string;
+  readonly paramCount: number;
+  readonly epochEvents: readonly StoredEpochEvent[];
+}
+
+/** What a submission provides. */
+export interface NewJob {
+  readonly name: string;
+  readonly specJson: string;
+  readonly requestId: string;
+  readonly totalIterations: number;
+  readonly epochs: number;
+  readonly paramCount: number;
+}
+
+/** Fields update() may change. */
+export type JobPatch = Partial<
+  Pick<JobRecord, 'state' | 'iteration' | 'epoch' | 'bestValAcc' | 'fingerprint' | 'message' | 'epochEvents'>
+>;
+
+const ID_PATTERN = /^j-(\d{6,})\.json$/;
+
+/** The job store. Writes are serialised; reads come from memory. */
+export class JobStore {
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly byRequestId = new Map<string, string>();
+  private nextNumber = 1;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly dir: string,
+    private readonly now: () => number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens (creating if needed) the store under `<dataDir>/jobs`, loading every record. */
+  static async open(dataDir: string, options: { now?: () => number; log?: Logger } = {}): Promise<JobStore> {
+    const dir = path.join(dataDir, 'jobs');
+    await fs.promises.mkdir(dir, { recursive: true });
+    const store = new JobStore(dir, options.now ?? Date.now, options.log ?? silentLogger);
+    for (const name of await fs.promises.readdir(dir)) {
+      const m = ID_PATTERN.exec(name);
+      if (!m) continue;
+      const file = path.join(dir, name);
+      try {
+        const rec = JSON.parse(await fs.promises.readFile(file, 'utf8')) as JobRecord;
+        store.jobs.set(rec.id, rec);
+        if (rec.requestId) store.byRequestId.set(rec.requestId, rec.id);
+      } catch (e) {
+        store.log('error', 'unreadable job record skipped', { file, error: String(e) });
+      }
+      store.nextNumber = Math.max(store.nextNumber, Number(m[1]) + 1);
+    }
+    return store;
+  }
+
+  /**
+   * Records a new QUEUED job, durably, and returns it; a repeated request id returns the first job with
+   * duplicate: true.
+   */
+  submit(job: NewJob): Promise<{ job: JobRecord; duplicate: boolean }> {
+    return this.serial(async () => {
+      const existing = job.requestId ? this.byRequestId.get(job.requestId) : undefined;
+      if (existing !== undefined) return { job: this.get(existing), duplicate: true };
+      const id = `j-${String(this.nextNumber).padStart(6, '0')}`;
+      const t = this.now();
+      const rec: JobRecord = {
+        id,
+        name: job.name,
+        specJson: job.specJson,
+        state: 'QUEUED',
+        requestId: job.requestId,
+        createdMs: t,
+        updatedMs: t,
+        iteration: 0,
+        totalIterations: job.totalIterations,
+        epoch: 0,
+        epochs: job.epochs,
+        bestValAcc: 0,
+        fingerprint: '',
+        message: '',
+        paramCount: job.paramCount,
+        epochEvents: [],
+      };
+      await this.write(rec);
+      this.nextNumber++;
+      this.jobs.set(id, rec);
+      if (job.requestId) this.byRequestId.set(job.requestId, id);
+      return { job: rec, duplicate: false };
+    });
+  }
+
+  /** The job `id`; throws E_NOT_FOUND. */
+  get(id: string): JobRecord {
+    const rec = this.jobs.get(id);
+    if (!rec) throw new GradpoolError('E_NOT_FOUND', `no job "${id}"; list jobs with gradpool jobs`);
+    return rec;
+  }
+
+  /** Every job, newest first. */
+  list(): JobRecord[] {
+    return [...this.jobs.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  }
+
+  /** Applies `patch` to job `id` durably and returns the new record. */
+  update(id: string, patch: JobPatch): Promise<JobRecord> {
+    return this.serial(async () => {
+      const rec: JobRecord = { ...this.get(id), ...patch, updatedMs: this.now() };
+      await this.write(rec);
+      this.jobs.set(id, rec);
+      return rec;
+    });
+  }
+
+  /** Waits for pending writes. */
+  async close(): Promise<void> {
+    await this.queue.catch(() => {});
+  }
+
+  private write(rec: JobRecord): Promise<void> {
+    return writeFileAtomic(path.join(this.dir, `${rec.id}.json`), JSON.stringify(rec));
+  }
+
+  /** Runs `fn` after every earlier write (a failed write does not block later ones). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+}
