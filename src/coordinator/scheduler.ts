@@ -1,0 +1,431 @@
+/**
+ * Leases the tasks of a step (shards or evaluation chunks) to connected workers, one task per worker at a
+ * time, and collects their results in task order. Pure logic: workers are WorkerLinks, time is a Clock.
+ * - A task whose worker disconnects, or whose lease passes its deadline, goes back to the front of the
+ *   queue and is re-issued (to another worker, or the same one once it is idle again).
+ * - An idle worker with nothing queued may duplicate a task leased longer than stragglerMs; the first
+ *   valid result wins, the other is ignored.
+ * - Results are validated (job, step, version, shard, tensor count and lengths, finiteness, sample count);
+ *   an invalid one is rejected and the task re-issued; a worker with maxInvalid invalid results is dropped.
+ * Results for unknown, finished or stale tasks are ignored and counted.
+ */
+import type { Data } from '../../kernels/spec';
+import { GradpoolError } from '../shared/errors';
+import { silentLogger, type Logger } from '../shared/log';
+import type { GradientSums } from '../model/types';
+import type { EvalSplitName } from '../train/step-executor';
+import { systemClock, type Clock, type Timer } from './clock';
+
+/** What one task computes. */
+export type TaskSpec =
+  | {
+      readonly kind: 'shard';
+      readonly shard: number;
+      readonly indices: Uint32Array;
+      readonly firstRow: number;
+    }
+  | {
+      readonly kind: 'eval';
+      readonly evalId: number;
+      readonly split: EvalSplitName;
+      readonly indices: Uint32Array;
+    };
+
+/** What the tasks of one submitStep share. */
+export interface StepContext {
+  readonly jobId: string;
+  /** The update the step belongs to (for evaluations: the version). */
+  readonly step: number;
+  /** Parameter version the tasks are computed at. */
+  readonly version: number;
+  /** Element count of every parameter, in model order (results must match). */
+  readonly paramLengths: readonly number[];
+  /** Opaque to the scheduler: what a link needs to send the parameters of this version first. */
+  readonly payload?: unknown;
+}
+
+/** A task as handed to a worker. */
+export interface LeasedTask {
+  readonly ctx: StepContext;
+  readonly spec: TaskSpec;
+}
+
+/** The scheduler's view of a connected worker. */
+export interface WorkerLink {
+  readonly id: string;
+  /** Sends the task (and, first, the parameters of its version if this worker lacks them). */
+  send(task: LeasedTask): void;
+  /** Closes the worker's stream (it misbehaved). */
+  disconnect(reason: string): void;
+}
+
+/** A result as a worker reported it (decoded, not yet validated). */
+export type IncomingResult =
+  | {
+      readonly kind: 'shard';
+      readonly jobId: string;
+      readonly step: number;
+      readonly shard: number;
+      readonly version: number;
+      readonly lossSum: number;
+      readonly correct: number;
+      readonly count: number;
+      readonly grads: readonly Data[];
+      /** Set when the result could not even be decoded; the result is then invalid. */
+      readonly decodeError?: string;
+    }
+  | {
+      readonly kind: 'eval';
+      readonly jobId: string;
+      readonly evalId: number;
+      readonly version: number;
+      readonly lossSum: number;
+      readonly correct: number;
+      readonly count: number;
+    };
+
+/** A validated result, in the shape of its task. */
+export type TaskResult =
+  | { readonly kind: 'shard'; readonly sums: GradientSums }
+  | { readonly kind: 'eval'; readonly correct: number; readonly count: number; readonly lossSum: number };
+
+/** Scheduler settings. */
+export interface SchedulerOptions {
+  /** Milliseconds a worker has for one task before it is re-issued (default 10 000). */
+  readonly leaseMs?: number;
+  /** Milliseconds after which an idle worker may duplicate a leased task (default leaseMs / 2). */
+  readonly stragglerMs?: number;
+  /** Invalid results after which a worker is dropped (default 3). */
+  readonly maxInvalid?: number;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+}
+
+/** Counters, for tests, logs and metrics. */
+export interface SchedulerStats {
+  issued: number;
+  reissued: number;
+  duplicated: number;
+  /** Results for unknown, stale or already-completed tasks, ignored. */
+  ignored: number;
+  invalid: number;
+  dropped: number;
+}
+
+interface Lease {
+  readonly workerId: string;
+  readonly startMs: number;
+  readonly deadlineMs: number;
+}
+
+interface Task {
+  readonly key: string;
+  readonly ctx: StepContext;
+  readonly spec: TaskSpec;
+  readonly batch: Batch;
+  readonly index: number;
+  readonly leases: Lease[];
+  /** Workers whose lease on this task expired or who returned an invalid result for it. */
+  readonly avoid: Set<string>;
+  done: boolean;
+}
+
+interface Batch {
+  readonly results: (TaskResult | undefined)[];
+  remaining: number;
+  readonly resolve: (r: TaskResult[]) => void;
+  readonly reject: (e: Error) => void;
+  readonly tasks: Task[];
+}
+
+interface WorkerEntry {
+  readonly link: WorkerLink;
+  /** Key of the task leased to it, if any. */
+  leased: string | null;
+  invalid: number;
+}
+
+/** Hands out tasks to workers and gathers results. */
+export class Scheduler {
+  readonly stats: SchedulerStats = {
+    issued: 0,
+    reissued: 0,
+    duplicated: 0,
+    ignored: 0,
+    invalid: 0,
+    dropped: 0,
+  };
+  private readonly leaseMs: number;
+  private readonly stragglerMs: number;
+  private readonly maxInvalid: number;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly workers = new Map<string, WorkerEntry>();
+  private readonly tasks = new Map<string, Task>();
+  /** Tasks without an active lease, in issue order (re-issued tasks go to the front). */
+  private queue: Task[] = [];
+  private timer: Timer | null = null;
+  private nextEval = 1;
+
+  constructor(options: SchedulerOptions = {}) {
+    this.leaseMs = options.leaseMs ?? 10_000;
+    this.stragglerMs = options.stragglerMs ?? this.leaseMs / 2;
+    this.maxInvalid = options.maxInvalid ?? 3;
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? silentLogger;
+  }
+
+  /** True while tasks are pending and no worker is connected. */
+  get waitingForWorkers(): boolean {
+    return this.workers.size === 0 && this.tasks.size > 0;
+  }
+
+  /** Number of connected workers. */
+  get workerCount(): number {
+    return this.workers.size;
+  }
+
+  /** A fresh evaluation-task id. */
+  nextEvalId(): number {
+    return this.nextEval++;
+  }
+
+  /** Adds a worker (a reconnecting worker registers again under its id, replacing the old link). */
+  register(link: WorkerLink): void {
+    if (this.workers.has(link.id)) this.unregister(link.id);
+    this.workers.set(link.id, { link, leased: null, invalid: 0 });
+    this.log('info', 'worker registered', { workerId: link.id, workers: this.workers.size });
+    this.dispatch();
+  }
+
+  /** Removes a worker; its leased task goes back to the queue. */
+  unregister(workerId: string): void {
+    const w = this.workers.get(workerId);
+    if (!w) return;
+    this.workers.delete(workerId);
+    if (w.leased) this.releaseLease(w.leased, workerId);
+    this.log('info', 'worker unregistered', { workerId, workers: this.workers.size });
+    this.dispatch();
+  }
+
+  /** Computes `specs` at `ctx`; resolves with the results in task order. */
+  submitStep(ctx: StepContext, specs: readonly TaskSpec[]): Promise<TaskResult[]> {
+    return new Promise((resolve, reject) => {
+      const tasks: Task[] = [];
+      const batch: Batch = {
+        results: specs.map(() => undefined),
+        remaining: specs.length,
+        resolve,
+        reject,
+        tasks,
+      };
+      if (specs.length === 0) return resolve([]);
+      specs.forEach((spec, index) => {
+        const task: Task = {
+          key: taskKey(ctx, spec),
+          ctx,
+          spec,
+          batch,
+          index,
+          leases: [],
+          avoid: new Set(),
+          done: false,
+        };
+        if (this.tasks.has(task.key)) {
+          return reject(new GradpoolError('E_INTERNAL', `task ${task.key} is already pending`));
+        }
+        tasks.push(task);
+      });
+      for (const t of tasks) this.tasks.set(t.key, t);
+      this.queue.push(...tasks);
+      this.dispatch();
+    });
+  }
+
+  /** Rejects every pending step of `jobId` with `error` (cancellation, shutdown). */
+  abortJob(jobId: string, error: Error): void {
+    const batches = new Set<Batch>();
+    for (const t of this.tasks.values()) if (t.ctx.jobId === jobId) batches.add(t.batch);
+    for (const b of batches) this.finishBatch(b, error);
+  }
+
+  /** Takes a result from `workerId`. */
+  onResult(workerId: string, r: IncomingResult): void {
+    const key = r.kind === 'shard' ? `${r.jobId}/s${r.step}/${r.shard}` : `${r.jobId}/e${r.evalId}`;
+    const task = this.tasks.get(key);
+    const w = this.workers.get(workerId);
+    if (w && w.leased === key) w.leased = null;
+    if (!task || task.done || task.ctx.version !== r.version) {
+      this.stats.ignored++;
+      this.log('debug', 'stale or duplicate result ignored', { workerId, task: key });
+      if (task && !task.done) this.releaseLease(key, workerId);
+      this.dispatch();
+      return;
+    }
+    const problem = validate(task, r);
+    if (problem) {
+      this.stats.invalid++;
+      this.log('warn', 'invalid result rejected; task re-issued', { workerId, task: key, problem });
+      task.avoid.add(workerId);
+      this.releaseLease(key, workerId);
+      if (w && ++w.invalid >= this.maxInvalid) {
+        this.stats.dropped++;
+        this.log('error', 'worker dropped after invalid results', { workerId, invalid: w.invalid });
+        this.unregister(workerId);
+        w.link.disconnect(`${w.invalid} invalid results; last: ${problem}`);
+      }
+      this.dispatch();
+      return;
+    }
+    this.complete(task, toTaskResult(r));
+    this.dispatch();
+  }
+
+  /** Rejects everything pending and stops the timer. */
+  close(): void {
+    const batches = new Set([...this.tasks.values()].map((t) => t.batch));
+    for (const b of batches)
+      this.finishBatch(b, new GradpoolError('E_UNAVAILABLE', 'the scheduler is closing'));
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  private complete(task: Task, result: TaskResult): void {
+    task.done = true;
+    for (const l of task.leases) {
+      const w = this.workers.get(l.workerId);
+      if (w && w.leased === task.key) w.leased = null;
+    }
+    task.leases.length = 0;
+    this.tasks.delete(task.key);
+    const b = task.batch;
+    b.results[task.index] = result;
+    if (--b.remaining === 0) b.resolve(b.results as TaskResult[]);
+  }
+
+  private finishBatch(b: Batch, error: Error): void {
+    for (const t of b.tasks) {
+      t.done = true;
+      this.tasks.delete(t.key);
+      for (const l of t.leases) {
+        const w = this.workers.get(l.workerId);
+        if (w && w.leased === t.key) w.leased = null;
+      }
+    }
+    this.queue = this.queue.filter((t) => !t.done);
+    b.reject(error);
+  }
+
+  /** Drops `workerId`'s lease on task `key`; the task is queued again when no lease is left. */
+  private releaseLease(key: string, workerId: string): void {
+    const task = this.tasks.get(key);
+    const w = this.workers.get(workerId);
+    if (w && w.leased === key) w.leased = null;
+    if (!task || task.done) return;
+    const i = task.leases.findIndex((l) => l.workerId === workerId);
+    if (i < 0) return;
+    task.leases.splice(i, 1);
+    if (task.leases.length === 0 && !this.queue.includes(task)) {
+      this.stats.reissued++;
+      this.queue.unshift(task);
+    }
+  }
+
+  /** Expires overdue leases, then gives idle workers queued tasks, or duplicates of stragglers. */
+  private dispatch(): void {
+    const now = this.clock.now();
+    for (const t of [...this.tasks.values()]) {
+      for (const l of [...t.leases]) {
+        if (l.deadlineMs <= now) {
+          this.log('warn', 'lease expired; task re-issued', { workerId: l.workerId, task: t.key });
+          t.avoid.add(l.workerId);
+          this.releaseLease(t.key, l.workerId);
+        }
+      }
+    }
+    // First pass: queued tasks go to workers that have not already failed them; second pass: to anyone
+    // idle (the only worker left may retry its own expired lease), then stragglers are duplicated.
+    for (const w of this.workers.values()) {
+      if (w.leased !== null) continue;
+      const i = this.queue.findIndex((t) => !t.avoid.has(w.link.id));
+      if (i >= 0) this.lease(w, this.queue.splice(i, 1)[0], now);
+    }
+    for (const w of this.workers.values()) {
+      if (w.leased !== null) continue;
+      const task = this.queue.shift() ?? this.straggler(w.link.id, now);
+      if (task) this.lease(w, task, now);
+    }
+    this.armTimer(now);
+  }
+
+  private lease(w: WorkerEntry, task: Task, now: number): void {
+    if (task.leases.length > 0) this.stats.duplicated++;
+    task.leases.push({ workerId: w.link.id, startMs: now, deadlineMs: now + this.leaseMs });
+    w.leased = task.key;
+    this.stats.issued++;
+    w.link.send({ ctx: task.ctx, spec: task.spec });
+  }
+
+  /** The longest-leased task held by exactly one other worker for more than stragglerMs. */
+  private straggler(workerId: string, now: number): Task | undefined {
+    let best: Task | undefined;
+    for (const t of this.tasks.values()) {
+      if (t.done || t.leases.length !== 1 || t.leases[0].workerId === workerId) continue;
+      if (now - t.leases[0].startMs <= this.stragglerMs) continue;
+      if (!best || t.leases[0].startMs < best.leases[0].startMs) best = t;
+    }
+    return best;
+  }
+
+  /** Wakes dispatch at the next lease deadline or straggler threshold. */
+  private armTimer(now: number): void {
+    this.timer?.cancel();
+    this.timer = null;
+    let next = Infinity;
+    for (const t of this.tasks.values()) {
+      for (const l of t.leases) next = Math.min(next, l.deadlineMs, l.startMs + this.stragglerMs + 1);
+    }
+    if (next === Infinity) return;
+    this.timer = this.clock.setTimer(
+      () => {
+        this.timer = null;
+        this.dispatch();
+      },
+      Math.max(1, next - now),
+    );
+  }
+}
+
+function taskKey(ctx: StepContext, spec: TaskSpec): string {
+  return spec.kind === 'shard' ? `${ctx.jobId}/s${ctx.step}/${spec.shard}` : `${ctx.jobId}/e${spec.evalId}`;
+}
+
+/** Why `r` is not a valid result of `task`, or undefined when it is. */
+function validate(task: Task, r: IncomingResult): string | undefined {
+  const n = task.spec.indices.length;
+  if (r.kind !== task.spec.kind) return `a ${r.kind} result for a ${task.spec.kind} task`;
+  if (!Number.isFinite(r.lossSum)) return `lossSum is ${r.lossSum}`;
+  if (r.count !== n) return `count ${r.count}, the task has ${n} samples`;
+  if (!Number.isInteger(r.correct) || r.correct < 0 || r.correct > n) return `correct ${r.correct} of ${n}`;
+  if (r.kind === 'eval') return undefined;
+  if (r.decodeError) return r.decodeError;
+  const want = task.ctx.paramLengths;
+  if (r.grads.length !== want.length)
+    return `${r.grads.length} gradients, the model has ${want.length} parameters`;
+  for (let i = 0; i < want.length; i++) {
+    const g = r.grads[i];
+    if (g.length !== want[i]) return `grads[${i}] has ${g.length} values, the parameter has ${want[i]}`;
+    for (let j = 0; j < g.length; j++) {
+      if (!Number.isFinite(g[j])) return `grads[${i}][${j}] is ${g[j]}`;
+    }
+  }
+  return undefined;
+}
+
+function toTaskResult(r: IncomingResult): TaskResult {
+  if (r.kind === 'eval') return { kind: 'eval', correct: r.correct, count: r.count, lossSum: r.lossSum };
+  return {
+    kind: 'shard',
+    sums: { grads: [...r.grads], lossSum: r.lossSum, correct: r.correct, count: r.count },
+  };
+}
