@@ -2,7 +2,16 @@
 
 /** Stable error codes. */
 export type ErrorCode =
-  'E_BAD_SPEC' | 'E_BAD_ARGS' | 'E_BAD_DATA' | 'E_BACKEND_UNAVAILABLE' | 'E_DIVERGED' | 'E_INTERNAL';
+  | 'E_BAD_SPEC'
+  | 'E_BAD_ARGS'
+  | 'E_BAD_DATA'
+  | 'E_BACKEND_UNAVAILABLE'
+  | 'E_DIVERGED'
+  | 'E_INTERNAL'
+  | 'E_NOT_FOUND'
+  | 'E_TOO_LARGE'
+  | 'E_FAILED_PRECONDITION'
+  | 'E_UNAVAILABLE';
 
 /** An error with a stable code and a message that names the bad value and the fix. */
 export class GradpoolError extends Error {

@@ -1,0 +1,179 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type {
+  CancelJobRequest as _gradpool_v1_CancelJobRequest,
+  CancelJobRequest__Output as _gradpool_v1_CancelJobRequest__Output,
+} from './gradpool/v1/CancelJobRequest';
+import type {
+  CoordinatorClient as _gradpool_v1_CoordinatorClient,
+  CoordinatorDefinition as _gradpool_v1_CoordinatorDefinition,
+} from './gradpool/v1/Coordinator';
+import type {
+  CoordinatorMessage as _gradpool_v1_CoordinatorMessage,
+  CoordinatorMessage__Output as _gradpool_v1_CoordinatorMessage__Output,
+} from './gradpool/v1/CoordinatorMessage';
+import type {
+  DoneEvent as _gradpool_v1_DoneEvent,
+  DoneEvent__Output as _gradpool_v1_DoneEvent__Output,
+} from './gradpool/v1/DoneEvent';
+import type {
+  EpochEvent as _gradpool_v1_EpochEvent,
+  EpochEvent__Output as _gradpool_v1_EpochEvent__Output,
+} from './gradpool/v1/EpochEvent';
+import type {
+  EvalResult as _gradpool_v1_EvalResult,
+  EvalResult__Output as _gradpool_v1_EvalResult__Output,
+} from './gradpool/v1/EvalResult';
+import type {
+  EvalTask as _gradpool_v1_EvalTask,
+  EvalTask__Output as _gradpool_v1_EvalTask__Output,
+} from './gradpool/v1/EvalTask';
+import type {
+  ExportModelRequest as _gradpool_v1_ExportModelRequest,
+  ExportModelRequest__Output as _gradpool_v1_ExportModelRequest__Output,
+} from './gradpool/v1/ExportModelRequest';
+import type {
+  GetJobRequest as _gradpool_v1_GetJobRequest,
+  GetJobRequest__Output as _gradpool_v1_GetJobRequest__Output,
+} from './gradpool/v1/GetJobRequest';
+import type {
+  Heartbeat as _gradpool_v1_Heartbeat,
+  Heartbeat__Output as _gradpool_v1_Heartbeat__Output,
+} from './gradpool/v1/Heartbeat';
+import type {
+  Hello as _gradpool_v1_Hello,
+  Hello__Output as _gradpool_v1_Hello__Output,
+} from './gradpool/v1/Hello';
+import type { Job as _gradpool_v1_Job, Job__Output as _gradpool_v1_Job__Output } from './gradpool/v1/Job';
+import type {
+  JobEvent as _gradpool_v1_JobEvent,
+  JobEvent__Output as _gradpool_v1_JobEvent__Output,
+} from './gradpool/v1/JobEvent';
+import type {
+  ListJobsRequest as _gradpool_v1_ListJobsRequest,
+  ListJobsRequest__Output as _gradpool_v1_ListJobsRequest__Output,
+} from './gradpool/v1/ListJobsRequest';
+import type {
+  ListJobsResponse as _gradpool_v1_ListJobsResponse,
+  ListJobsResponse__Output as _gradpool_v1_ListJobsResponse__Output,
+} from './gradpool/v1/ListJobsResponse';
+import type {
+  ModelChunk as _gradpool_v1_ModelChunk,
+  ModelChunk__Output as _gradpool_v1_ModelChunk__Output,
+} from './gradpool/v1/ModelChunk';
+import type {
+  Params as _gradpool_v1_Params,
+  Params__Output as _gradpool_v1_Params__Output,
+} from './gradpool/v1/Params';
+import type {
+  ShardResult as _gradpool_v1_ShardResult,
+  ShardResult__Output as _gradpool_v1_ShardResult__Output,
+} from './gradpool/v1/ShardResult';
+import type {
+  ShardTask as _gradpool_v1_ShardTask,
+  ShardTask__Output as _gradpool_v1_ShardTask__Output,
+} from './gradpool/v1/ShardTask';
+import type {
+  SubmitJobRequest as _gradpool_v1_SubmitJobRequest,
+  SubmitJobRequest__Output as _gradpool_v1_SubmitJobRequest__Output,
+} from './gradpool/v1/SubmitJobRequest';
+import type {
+  SubmitJobResponse as _gradpool_v1_SubmitJobResponse,
+  SubmitJobResponse__Output as _gradpool_v1_SubmitJobResponse__Output,
+} from './gradpool/v1/SubmitJobResponse';
+import type {
+  TaskFailed as _gradpool_v1_TaskFailed,
+  TaskFailed__Output as _gradpool_v1_TaskFailed__Output,
+} from './gradpool/v1/TaskFailed';
+import type {
+  Tensor as _gradpool_v1_Tensor,
+  Tensor__Output as _gradpool_v1_Tensor__Output,
+} from './gradpool/v1/Tensor';
+import type {
+  WatchJobRequest as _gradpool_v1_WatchJobRequest,
+  WatchJobRequest__Output as _gradpool_v1_WatchJobRequest__Output,
+} from './gradpool/v1/WatchJobRequest';
+import type {
+  WorkerMessage as _gradpool_v1_WorkerMessage,
+  WorkerMessage__Output as _gradpool_v1_WorkerMessage__Output,
+} from './gradpool/v1/WorkerMessage';
+import type {
+  WorkerPlaneClient as _gradpool_v1_WorkerPlaneClient,
+  WorkerPlaneDefinition as _gradpool_v1_WorkerPlaneDefinition,
+} from './gradpool/v1/WorkerPlane';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new (...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  gradpool: {
+    v1: {
+      CancelJobRequest: MessageTypeDefinition<
+        _gradpool_v1_CancelJobRequest,
+        _gradpool_v1_CancelJobRequest__Output
+      >;
+      /**
+       * The public API. Errors: INVALID_ARGUMENT (bad spec; the message names the field), NOT_FOUND (unknown
+       * job id), RESOURCE_EXHAUSTED (message over the size limit), FAILED_PRECONDITION (e.g. export of a job
+       * without parameters), never UNKNOWN.
+       */
+      Coordinator: SubtypeConstructor<typeof grpc.Client, _gradpool_v1_CoordinatorClient> & {
+        service: _gradpool_v1_CoordinatorDefinition;
+      };
+      CoordinatorMessage: MessageTypeDefinition<
+        _gradpool_v1_CoordinatorMessage,
+        _gradpool_v1_CoordinatorMessage__Output
+      >;
+      DoneEvent: MessageTypeDefinition<_gradpool_v1_DoneEvent, _gradpool_v1_DoneEvent__Output>;
+      EpochEvent: MessageTypeDefinition<_gradpool_v1_EpochEvent, _gradpool_v1_EpochEvent__Output>;
+      EvalResult: MessageTypeDefinition<_gradpool_v1_EvalResult, _gradpool_v1_EvalResult__Output>;
+      EvalSplit: EnumTypeDefinition;
+      EvalTask: MessageTypeDefinition<_gradpool_v1_EvalTask, _gradpool_v1_EvalTask__Output>;
+      ExportModelRequest: MessageTypeDefinition<
+        _gradpool_v1_ExportModelRequest,
+        _gradpool_v1_ExportModelRequest__Output
+      >;
+      GetJobRequest: MessageTypeDefinition<_gradpool_v1_GetJobRequest, _gradpool_v1_GetJobRequest__Output>;
+      Heartbeat: MessageTypeDefinition<_gradpool_v1_Heartbeat, _gradpool_v1_Heartbeat__Output>;
+      Hello: MessageTypeDefinition<_gradpool_v1_Hello, _gradpool_v1_Hello__Output>;
+      Job: MessageTypeDefinition<_gradpool_v1_Job, _gradpool_v1_Job__Output>;
+      JobEvent: MessageTypeDefinition<_gradpool_v1_JobEvent, _gradpool_v1_JobEvent__Output>;
+      JobState: EnumTypeDefinition;
+      ListJobsRequest: MessageTypeDefinition<
+        _gradpool_v1_ListJobsRequest,
+        _gradpool_v1_ListJobsRequest__Output
+      >;
+      ListJobsResponse: MessageTypeDefinition<
+        _gradpool_v1_ListJobsResponse,
+        _gradpool_v1_ListJobsResponse__Output
+      >;
+      ModelChunk: MessageTypeDefinition<_gradpool_v1_ModelChunk, _gradpool_v1_ModelChunk__Output>;
+      Params: MessageTypeDefinition<_gradpool_v1_Params, _gradpool_v1_Params__Output>;
+      ShardResult: MessageTypeDefinition<_gradpool_v1_ShardResult, _gradpool_v1_ShardResult__Output>;
+      ShardTask: MessageTypeDefinition<_gradpool_v1_ShardTask, _gradpool_v1_ShardTask__Output>;
+      SubmitJobRequest: MessageTypeDefinition<
+        _gradpool_v1_SubmitJobRequest,
+        _gradpool_v1_SubmitJobRequest__Output
+      >;
+      SubmitJobResponse: MessageTypeDefinition<
+        _gradpool_v1_SubmitJobResponse,
+        _gradpool_v1_SubmitJobResponse__Output
+      >;
+      TaskFailed: MessageTypeDefinition<_gradpool_v1_TaskFailed, _gradpool_v1_TaskFailed__Output>;
+      Tensor: MessageTypeDefinition<_gradpool_v1_Tensor, _gradpool_v1_Tensor__Output>;
+      WatchJobRequest: MessageTypeDefinition<
+        _gradpool_v1_WatchJobRequest,
+        _gradpool_v1_WatchJobRequest__Output
+      >;
+      WorkerMessage: MessageTypeDefinition<_gradpool_v1_WorkerMessage, _gradpool_v1_WorkerMessage__Output>;
+      /**
+       * Worker plane: one stream per worker, opened by the worker.
+       */
+      WorkerPlane: SubtypeConstructor<typeof grpc.Client, _gradpool_v1_WorkerPlaneClient> & {
+        service: _gradpool_v1_WorkerPlaneDefinition;
+      };
+    };
+  };
+}

@@ -1,0 +1,369 @@
+// Original file: proto/gradpool/v1/coordinator.proto
+
+import type * as grpc from '@grpc/grpc-js';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import type {
+  CancelJobRequest as _gradpool_v1_CancelJobRequest,
+  CancelJobRequest__Output as _gradpool_v1_CancelJobRequest__Output,
+} from '../../gradpool/v1/CancelJobRequest';
+import type {
+  ExportModelRequest as _gradpool_v1_ExportModelRequest,
+  ExportModelRequest__Output as _gradpool_v1_ExportModelRequest__Output,
+} from '../../gradpool/v1/ExportModelRequest';
+import type {
+  GetJobRequest as _gradpool_v1_GetJobRequest,
+  GetJobRequest__Output as _gradpool_v1_GetJobRequest__Output,
+} from '../../gradpool/v1/GetJobRequest';
+import type { Job as _gradpool_v1_Job, Job__Output as _gradpool_v1_Job__Output } from '../../gradpool/v1/Job';
+import type {
+  JobEvent as _gradpool_v1_JobEvent,
+  JobEvent__Output as _gradpool_v1_JobEvent__Output,
+} from '../../gradpool/v1/JobEvent';
+import type {
+  ListJobsRequest as _gradpool_v1_ListJobsRequest,
+  ListJobsRequest__Output as _gradpool_v1_ListJobsRequest__Output,
+} from '../../gradpool/v1/ListJobsRequest';
+import type {
+  ListJobsResponse as _gradpool_v1_ListJobsResponse,
+  ListJobsResponse__Output as _gradpool_v1_ListJobsResponse__Output,
+} from '../../gradpool/v1/ListJobsResponse';
+import type {
+  ModelChunk as _gradpool_v1_ModelChunk,
+  ModelChunk__Output as _gradpool_v1_ModelChunk__Output,
+} from '../../gradpool/v1/ModelChunk';
+import type {
+  SubmitJobRequest as _gradpool_v1_SubmitJobRequest,
+  SubmitJobRequest__Output as _gradpool_v1_SubmitJobRequest__Output,
+} from '../../gradpool/v1/SubmitJobRequest';
+import type {
+  SubmitJobResponse as _gradpool_v1_SubmitJobResponse,
+  SubmitJobResponse__Output as _gradpool_v1_SubmitJobResponse__Output,
+} from '../../gradpool/v1/SubmitJobResponse';
+import type {
+  WatchJobRequest as _gradpool_v1_WatchJobRequest,
+  WatchJobRequest__Output as _gradpool_v1_WatchJobRequest__Output,
+} from '../../gradpool/v1/WatchJobRequest';
+
+/**
+ * The public API. Errors: INVALID_ARGUMENT (bad spec; the message names the field), NOT_FOUND (unknown
+ * job id), RESOURCE_EXHAUSTED (message over the size limit), FAILED_PRECONDITION (e.g. export of a job
+ * without parameters), never UNKNOWN.
+ */
+export interface CoordinatorClient extends grpc.Client {
+  /**
+   * Stops a queued or running job; its state becomes CANCELLED. Cancelling a finished job is a no-op.
+   */
+  CancelJob(
+    argument: _gradpool_v1_CancelJobRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  CancelJob(
+    argument: _gradpool_v1_CancelJobRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  CancelJob(
+    argument: _gradpool_v1_CancelJobRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  CancelJob(
+    argument: _gradpool_v1_CancelJobRequest,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * Stops a queued or running job; its state becomes CANCELLED. Cancelling a finished job is a no-op.
+   */
+  cancelJob(
+    argument: _gradpool_v1_CancelJobRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  cancelJob(
+    argument: _gradpool_v1_CancelJobRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  cancelJob(
+    argument: _gradpool_v1_CancelJobRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  cancelJob(
+    argument: _gradpool_v1_CancelJobRequest,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+
+  /**
+   * The job's parameters (best by validation accuracy when finished), one message per parameter.
+   */
+  ExportModel(
+    argument: _gradpool_v1_ExportModelRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gradpool_v1_ModelChunk__Output>;
+  ExportModel(
+    argument: _gradpool_v1_ExportModelRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gradpool_v1_ModelChunk__Output>;
+  /**
+   * The job's parameters (best by validation accuracy when finished), one message per parameter.
+   */
+  exportModel(
+    argument: _gradpool_v1_ExportModelRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gradpool_v1_ModelChunk__Output>;
+  exportModel(
+    argument: _gradpool_v1_ExportModelRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gradpool_v1_ModelChunk__Output>;
+
+  /**
+   * One job's current state.
+   */
+  GetJob(
+    argument: _gradpool_v1_GetJobRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  GetJob(
+    argument: _gradpool_v1_GetJobRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  GetJob(
+    argument: _gradpool_v1_GetJobRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  GetJob(
+    argument: _gradpool_v1_GetJobRequest,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * One job's current state.
+   */
+  getJob(
+    argument: _gradpool_v1_GetJobRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  getJob(
+    argument: _gradpool_v1_GetJobRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  getJob(
+    argument: _gradpool_v1_GetJobRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+  getJob(
+    argument: _gradpool_v1_GetJobRequest,
+    callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+
+  /**
+   * Every job, newest first.
+   */
+  ListJobs(
+    argument: _gradpool_v1_ListJobsRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_ListJobsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  ListJobs(
+    argument: _gradpool_v1_ListJobsRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_ListJobsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  ListJobs(
+    argument: _gradpool_v1_ListJobsRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_ListJobsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  ListJobs(
+    argument: _gradpool_v1_ListJobsRequest,
+    callback: grpc.requestCallback<_gradpool_v1_ListJobsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * Every job, newest first.
+   */
+  listJobs(
+    argument: _gradpool_v1_ListJobsRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_ListJobsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listJobs(
+    argument: _gradpool_v1_ListJobsRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_ListJobsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listJobs(
+    argument: _gradpool_v1_ListJobsRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_ListJobsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listJobs(
+    argument: _gradpool_v1_ListJobsRequest,
+    callback: grpc.requestCallback<_gradpool_v1_ListJobsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
+  /**
+   * Accepts a job; the job is durable on disk before this returns. Idempotent by request_id.
+   */
+  SubmitJob(
+    argument: _gradpool_v1_SubmitJobRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_SubmitJobResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  SubmitJob(
+    argument: _gradpool_v1_SubmitJobRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_SubmitJobResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  SubmitJob(
+    argument: _gradpool_v1_SubmitJobRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_SubmitJobResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  SubmitJob(
+    argument: _gradpool_v1_SubmitJobRequest,
+    callback: grpc.requestCallback<_gradpool_v1_SubmitJobResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * Accepts a job; the job is durable on disk before this returns. Idempotent by request_id.
+   */
+  submitJob(
+    argument: _gradpool_v1_SubmitJobRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_SubmitJobResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  submitJob(
+    argument: _gradpool_v1_SubmitJobRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_SubmitJobResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  submitJob(
+    argument: _gradpool_v1_SubmitJobRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_SubmitJobResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  submitJob(
+    argument: _gradpool_v1_SubmitJobRequest,
+    callback: grpc.requestCallback<_gradpool_v1_SubmitJobResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
+  /**
+   * The job's events: first its history so far (epochs), then live events until the job ends.
+   */
+  WatchJob(
+    argument: _gradpool_v1_WatchJobRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gradpool_v1_JobEvent__Output>;
+  WatchJob(
+    argument: _gradpool_v1_WatchJobRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gradpool_v1_JobEvent__Output>;
+  /**
+   * The job's events: first its history so far (epochs), then live events until the job ends.
+   */
+  watchJob(
+    argument: _gradpool_v1_WatchJobRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gradpool_v1_JobEvent__Output>;
+  watchJob(
+    argument: _gradpool_v1_WatchJobRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_gradpool_v1_JobEvent__Output>;
+}
+
+/**
+ * The public API. Errors: INVALID_ARGUMENT (bad spec; the message names the field), NOT_FOUND (unknown
+ * job id), RESOURCE_EXHAUSTED (message over the size limit), FAILED_PRECONDITION (e.g. export of a job
+ * without parameters), never UNKNOWN.
+ */
+export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * Stops a queued or running job; its state becomes CANCELLED. Cancelling a finished job is a no-op.
+   */
+  CancelJob: grpc.handleUnaryCall<_gradpool_v1_CancelJobRequest__Output, _gradpool_v1_Job>;
+
+  /**
+   * The job's parameters (best by validation accuracy when finished), one message per parameter.
+   */
+  ExportModel: grpc.handleServerStreamingCall<
+    _gradpool_v1_ExportModelRequest__Output,
+    _gradpool_v1_ModelChunk
+  >;
+
+  /**
+   * One job's current state.
+   */
+  GetJob: grpc.handleUnaryCall<_gradpool_v1_GetJobRequest__Output, _gradpool_v1_Job>;
+
+  /**
+   * Every job, newest first.
+   */
+  ListJobs: grpc.handleUnaryCall<_gradpool_v1_ListJobsRequest__Output, _gradpool_v1_ListJobsResponse>;
+
+  /**
+   * Accepts a job; the job is durable on disk before this returns. Idempotent by request_id.
+   */
+  SubmitJob: grpc.handleUnaryCall<_gradpool_v1_SubmitJobRequest__Output, _gradpool_v1_SubmitJobResponse>;
+
+  /**
+   * The job's events: first its history so far (epochs), then live events until the job ends.
+   */
+  WatchJob: grpc.handleServerStreamingCall<_gradpool_v1_WatchJobRequest__Output, _gradpool_v1_JobEvent>;
+}
+
+export interface CoordinatorDefinition extends grpc.ServiceDefinition {
+  CancelJob: MethodDefinition<
+    _gradpool_v1_CancelJobRequest,
+    _gradpool_v1_Job,
+    _gradpool_v1_CancelJobRequest__Output,
+    _gradpool_v1_Job__Output
+  >;
+  ExportModel: MethodDefinition<
+    _gradpool_v1_ExportModelRequest,
+    _gradpool_v1_ModelChunk,
+    _gradpool_v1_ExportModelRequest__Output,
+    _gradpool_v1_ModelChunk__Output
+  >;
+  GetJob: MethodDefinition<
+    _gradpool_v1_GetJobRequest,
+    _gradpool_v1_Job,
+    _gradpool_v1_GetJobRequest__Output,
+    _gradpool_v1_Job__Output
+  >;
+  ListJobs: MethodDefinition<
+    _gradpool_v1_ListJobsRequest,
+    _gradpool_v1_ListJobsResponse,
+    _gradpool_v1_ListJobsRequest__Output,
+    _gradpool_v1_ListJobsResponse__Output
+  >;
+  SubmitJob: MethodDefinition<
+    _gradpool_v1_SubmitJobRequest,
+    _gradpool_v1_SubmitJobResponse,
+    _gradpool_v1_SubmitJobRequest__Output,
+    _gradpool_v1_SubmitJobResponse__Output
+  >;
+  WatchJob: MethodDefinition<
+    _gradpool_v1_WatchJobRequest,
+    _gradpool_v1_JobEvent,
+    _gradpool_v1_WatchJobRequest__Output,
+    _gradpool_v1_JobEvent__Output
+  >;
+}

@@ -1,0 +1,39 @@
+// Original file: proto/gradpool/v1/coordinator.proto
+
+import type {
+  JobState as _gradpool_v1_JobState,
+  JobState__Output as _gradpool_v1_JobState__Output,
+} from '../../gradpool/v1/JobState';
+import type { Long } from '@grpc/proto-loader';
+
+export interface DoneEvent {
+  state?: _gradpool_v1_JobState;
+  bestValAcc?: number | string;
+  fingerprint?: string;
+  paramCount?: number | string | Long;
+  /**
+   * Wall time from start to end of training, in seconds.
+   */
+  seconds?: number | string;
+  /**
+   * Training samples per second of wall time.
+   */
+  samplesPerSecond?: number | string;
+  message?: string;
+}
+
+export interface DoneEvent__Output {
+  state: _gradpool_v1_JobState__Output;
+  bestValAcc: number;
+  fingerprint: string;
+  paramCount: number;
+  /**
+   * Wall time from start to end of training, in seconds.
+   */
+  seconds: number;
+  /**
+   * Training samples per second of wall time.
+   */
+  samplesPerSecond: number;
+  message: string;
+}

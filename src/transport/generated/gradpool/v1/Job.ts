@@ -1,0 +1,103 @@
+// Original file: proto/gradpool/v1/coordinator.proto
+
+import type {
+  JobState as _gradpool_v1_JobState,
+  JobState__Output as _gradpool_v1_JobState__Output,
+} from '../../gradpool/v1/JobState';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Job {
+  /**
+   * Coordinator-assigned id, e.g. "j-000001".
+   */
+  id?: string;
+  name?: string;
+  state?: _gradpool_v1_JobState;
+  /**
+   * The validated job spec, as JSON.
+   */
+  specJson?: string;
+  /**
+   * Updates applied so far, and the total the job will make.
+   */
+  iteration?: number | string | Long;
+  totalIterations?: number | string | Long;
+  /**
+   * Epochs finished so far.
+   */
+  epoch?: number;
+  epochs?: number;
+  /**
+   * Best validation accuracy so far, in [0, 1].
+   */
+  bestValAcc?: number | string;
+  /**
+   * Hex SHA-256 of the final parameters (float32 little-endian, model order); set when FINISHED.
+   */
+  fingerprint?: string;
+  /**
+   * Diagnosis or failure reason; empty otherwise.
+   */
+  message?: string;
+  /**
+   * True while the job is RUNNING but no worker is connected.
+   */
+  waitingForWorkers?: boolean;
+  /**
+   * Milliseconds since the Unix epoch.
+   */
+  createdMs?: number | string | Long;
+  updatedMs?: number | string | Long;
+  /**
+   * Total number of trainable scalars.
+   */
+  paramCount?: number | string | Long;
+}
+
+export interface Job__Output {
+  /**
+   * Coordinator-assigned id, e.g. "j-000001".
+   */
+  id: string;
+  name: string;
+  state: _gradpool_v1_JobState__Output;
+  /**
+   * The validated job spec, as JSON.
+   */
+  specJson: string;
+  /**
+   * Updates applied so far, and the total the job will make.
+   */
+  iteration: number;
+  totalIterations: number;
+  /**
+   * Epochs finished so far.
+   */
+  epoch: number;
+  epochs: number;
+  /**
+   * Best validation accuracy so far, in [0, 1].
+   */
+  bestValAcc: number;
+  /**
+   * Hex SHA-256 of the final parameters (float32 little-endian, model order); set when FINISHED.
+   */
+  fingerprint: string;
+  /**
+   * Diagnosis or failure reason; empty otherwise.
+   */
+  message: string;
+  /**
+   * True while the job is RUNNING but no worker is connected.
+   */
+  waitingForWorkers: boolean;
+  /**
+   * Milliseconds since the Unix epoch.
+   */
+  createdMs: number;
+  updatedMs: number;
+  /**
+   * Total number of trainable scalars.
+   */
+  paramCount: number;
+}

@@ -1,0 +1,56 @@
+// Original file: proto/gradpool/v1/coordinator.proto
+
+import type {
+  JobState as _gradpool_v1_JobState,
+  JobState__Output as _gradpool_v1_JobState__Output,
+} from '../../gradpool/v1/JobState';
+import type {
+  EpochEvent as _gradpool_v1_EpochEvent,
+  EpochEvent__Output as _gradpool_v1_EpochEvent__Output,
+} from '../../gradpool/v1/EpochEvent';
+import type {
+  DoneEvent as _gradpool_v1_DoneEvent,
+  DoneEvent__Output as _gradpool_v1_DoneEvent__Output,
+} from '../../gradpool/v1/DoneEvent';
+
+export interface JobEvent {
+  jobId?: string;
+  /**
+   * The job moved to a new state.
+   */
+  state?: _gradpool_v1_JobState;
+  /**
+   * "Finished epoch i / N: cost …, train …, val …, lr …".
+   */
+  epoch?: _gradpool_v1_EpochEvent | null;
+  /**
+   * Advice, e.g. a learning rate that seems too low.
+   */
+  hint?: string;
+  /**
+   * The job ended (FINISHED, DIVERGED, CANCELLED or FAILED); the stream closes after it.
+   */
+  done?: _gradpool_v1_DoneEvent | null;
+  event?: 'state' | 'epoch' | 'hint' | 'done';
+}
+
+export interface JobEvent__Output {
+  jobId: string;
+  /**
+   * The job moved to a new state.
+   */
+  state?: _gradpool_v1_JobState__Output;
+  /**
+   * "Finished epoch i / N: cost …, train …, val …, lr …".
+   */
+  epoch?: _gradpool_v1_EpochEvent__Output | null;
+  /**
+   * Advice, e.g. a learning rate that seems too low.
+   */
+  hint?: string;
+  /**
+   * The job ended (FINISHED, DIVERGED, CANCELLED or FAILED); the stream closes after it.
+   */
+  done?: _gradpool_v1_DoneEvent__Output | null;
+  event?: 'state' | 'epoch' | 'hint' | 'done';
+}
