@@ -198,10 +198,13 @@ export class Scheduler {
     this.dispatch();
   }
 
-  /** Removes a worker; its leased task goes back to the queue. */
-  unregister(workerId: string): void {
+  /**
+   * Removes a worker; its leased task goes back to the queue. With `link`, only if that link is still the
+   * registered one (an old stream ending after its worker reconnected changes nothing).
+   */
+  unregister(workerId: string, link?: WorkerLink): void {
     const w = this.workers.get(workerId);
-    if (!w) return;
+    if (!w || (link !== undefined && w.link !== link)) return;
     this.workers.delete(workerId);
     if (w.leased) this.releaseLease(w.leased, workerId);
     this.log('info', 'worker unregistered', { workerId, workers: this.workers.size });
@@ -278,6 +281,38 @@ export class Scheduler {
       return;
     }
     this.complete(task, toTaskResult(r));
+    this.dispatch();
+  }
+
+  /**
+   * A worker could not run a task (`ref` names it) or the parameters of a job (`ref` without a task): the
+   * task is re-issued elsewhere and the failure counts like an invalid result.
+   */
+  onFailure(
+    workerId: string,
+    ref: { jobId: string; step?: number; shard?: number; evalId?: number },
+    reason: string,
+  ): void {
+    const w = this.workers.get(workerId);
+    let key: string | null = null;
+    if (ref.evalId) key = `${ref.jobId}/e${ref.evalId}`;
+    else if (ref.step !== undefined && ref.shard !== undefined)
+      key = `${ref.jobId}/s${ref.step}/${ref.shard}`;
+    if (key === null && w?.leased?.startsWith(`${ref.jobId}/`)) key = w.leased;
+    const task = key === null ? undefined : this.tasks.get(key);
+    if (!w || !task || task.done) {
+      this.stats.ignored++;
+      return;
+    }
+    this.stats.invalid++;
+    task.avoid.add(workerId);
+    this.log('warn', 'worker failed a task; task re-issued', { workerId, task: task.key, reason });
+    this.releaseLease(task.key, workerId);
+    if (++w.invalid >= this.maxInvalid) {
+      this.stats.dropped++;
+      this.unregister(workerId);
+      w.link.disconnect(`${w.invalid} failed or invalid results; last: ${reason}`);
+    }
     this.dispatch();
   }
 

@@ -1,0 +1,219 @@
+/**
+ * The coordinator: job store, checkpoints, scheduler, job runner, and one gRPC server carrying the
+ * Coordinator API, the worker plane and grpc.health.v1. The plain async methods here are what the gRPC
+ * handlers (service.ts) translate to and from.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { Sequential } from '../model/sequential';
+import { GradpoolError, specError } from '../shared/errors';
+import { silentLogger, type Logger } from '../shared/log';
+import { parseJobSpec } from '../train/job-spec';
+import { checkModelFitsData, loadJobData } from '../train/run-job';
+import { serverOptions } from '../transport/channel-options';
+import { HealthService } from '../transport/health';
+import { protos, SERVICE_NAMES } from '../transport/proto';
+import { CheckpointStore, type SavedModel } from './checkpoint-store';
+import { systemClock, type Clock } from './clock';
+import { JobEvents, type JobEventBody } from './job-events';
+import { JobRunner } from './job-runner';
+import { JobStore, TERMINAL_STATES, type JobRecord } from './job-store';
+import { Scheduler } from './scheduler';
+import { coordinatorHandlers } from './service';
+import { WorkerPlane } from './worker-plane';
+
+/** Coordinator settings. */
+export interface CoordinatorOptions {
+  /** Directory of job records and checkpoints. */
+  readonly dataDir: string;
+  /** Milliseconds a worker has per task before it is re-issued (default 10 000). */
+  readonly leaseMs?: number;
+  /** Iterations between checkpoints, besides every epoch end (default 50). */
+  readonly checkpointEvery?: number;
+  /** Milliseconds close() waits for open calls before cancelling them (default 2000). */
+  readonly shutdownGraceMs?: number;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+}
+
+/** A job as the API reports it. */
+export interface JobView extends JobRecord {
+  readonly waitingForWorkers: boolean;
+}
+
+/** The coordinator process's core. */
+export class Coordinator {
+  private store: JobStore | null = null;
+  private runner: JobRunner | null = null;
+  private server: grpc.Server | null = null;
+  private readonly scheduler: Scheduler;
+  private readonly checkpoints: CheckpointStore;
+  private readonly events = new JobEvents();
+  private readonly plane: WorkerPlane;
+  private readonly health = new HealthService({
+    '': 'SERVING',
+    [SERVICE_NAMES.coordinator]: 'SERVING',
+    [SERVICE_NAMES.workerPlane]: 'SERVING',
+  });
+  private readonly log: Logger;
+
+  constructor(private readonly options: CoordinatorOptions) {
+    this.log = options.log ?? silentLogger;
+    this.scheduler = new Scheduler({
+      leaseMs: options.leaseMs,
+      clock: options.clock ?? systemClock,
+      log: this.log,
+    });
+    this.checkpoints = new CheckpointStore(options.dataDir, this.log);
+    this.plane = new WorkerPlane(this.scheduler, this.log);
+  }
+
+  /** Opens the store, resumes unfinished jobs, and serves on host:port; resolves with the bound port. */
+  async start(port: number, host = '127.0.0.1'): Promise<number> {
+    this.store = await JobStore.open(this.options.dataDir, { log: this.log });
+    this.runner = new JobRunner({
+      store: this.store,
+      checkpoints: this.checkpoints,
+      scheduler: this.scheduler,
+      events: this.events,
+      log: this.log,
+      checkpointEvery: this.options.checkpointEvery,
+    });
+    const server = new grpc.Server(serverOptions);
+    server.addService(protos().coordinator, coordinatorHandlers(this));
+    server.addService(protos().workerPlane, this.plane.handlers);
+    this.health.addTo(server);
+    const bound = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    this.server = server;
+    this.runner.resumeAll();
+    this.log('info', 'coordinator listening', { host, port: bound });
+    return bound;
+  }
+
+  /** Validates and records a job (durable before this resolves), then queues it. */
+  async submit(specJson: string, requestId: string): Promise<{ job: JobView; duplicate: boolean }> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(specJson);
+    } catch (e) {
+      throw specError('spec', `is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const spec = parseJobSpec(raw);
+    const net = Sequential.fromSpec(spec.model);
+    const splits = loadJobData(spec.data, spec.train.seed);
+    checkModelFitsData(net, splits.train);
+    const n = splits.train.count;
+    const t = spec.train;
+    const itersPerEpoch = t.sampleBatches ? Math.max(1, Math.floor(n / t.batchSize)) : 1;
+    const { job, duplicate } = await this.requireStore().submit({
+      name: spec.name,
+      specJson: JSON.stringify(raw),
+      requestId,
+      totalIterations: itersPerEpoch * t.epochs,
+      epochs: t.epochs,
+      paramCount: net.params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0),
+    });
+    if (!duplicate) this.requireRunner().enqueue(job.id);
+    return { job: this.view(job), duplicate };
+  }
+
+  /** One job; throws E_NOT_FOUND. */
+  getJob(id: string): JobView {
+    return this.view(this.requireStore().get(id));
+  }
+
+  /** Every job, newest first. */
+  listJobs(): JobView[] {
+    return this.requireStore()
+      .list()
+      .map((j) => this.view(j));
+  }
+
+  /** Cancels a queued or running job; a no-op for finished ones. */
+  async cancelJob(id: string): Promise<JobView> {
+    const rec = this.requireStore().get(id);
+    if (!TERMINAL_STATES.includes(rec.state)) await this.requireRunner().cancel(id);
+    return this.getJob(id);
+  }
+
+  /**
+   * Calls `fn` with the job's history (epochs, then its end if it ended) and then live events until it
+   * ends; returns an unsubscribe function. `fn` receives a done event last.
+   */
+  watchJob(id: string, fn: (e: JobEventBody) => void): () => void {
+    const rec = this.requireStore().get(id);
+    for (const epoch of rec.epochEvents) fn({ type: 'epoch', epoch });
+    if (TERMINAL_STATES.includes(rec.state)) {
+      fn({
+        type: 'done',
+        done: {
+          state: rec.state,
+          bestValAcc: rec.bestValAcc,
+          fingerprint: rec.fingerprint,
+          paramCount: rec.paramCount,
+          seconds: 0,
+          samplesPerSecond: 0,
+          message: rec.message,
+        },
+      });
+      return () => {};
+    }
+    // Replay and subscription happen in one synchronous turn: no event is missed or repeated.
+    return this.events.subscribe(id, fn);
+  }
+
+  /** Parameter names and shapes of a job's model, with its saved (best) parameters. */
+  async exportModel(id: string): Promise<{ names: string[]; shapes: number[][]; model: SavedModel }> {
+    const rec = this.requireStore().get(id);
+    const model = await this.checkpoints.loadModel(id);
+    if (!model) {
+      throw new GradpoolError(
+        'E_FAILED_PRECONDITION',
+        `job "${id}" has no saved parameters yet (state ${rec.state})`,
+      );
+    }
+    const net = Sequential.fromSpec(parseJobSpec(JSON.parse(rec.specJson)).model);
+    return { names: net.params.map((p) => p.name), shapes: net.params.map((p) => [...p.shape]), model };
+  }
+
+  /** Stops accepting work, checkpoints the running job, and shuts the server down. */
+  async close(): Promise<void> {
+    this.health.setAll('NOT_SERVING');
+    if (this.runner) await this.runner.stop();
+    this.scheduler.close();
+    this.plane.close();
+    this.health.close();
+    const server = this.server;
+    this.server = null;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, this.options.shutdownGraceMs ?? 2000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    }
+    await this.store?.close();
+  }
+
+  private view(j: JobRecord): JobView {
+    return { ...j, waitingForWorkers: j.state === 'RUNNING' && this.scheduler.workerCount === 0 };
+  }
+
+  private requireStore(): JobStore {
+    if (!this.store) throw new GradpoolError('E_UNAVAILABLE', 'the coordinator is not started');
+    return this.store;
+  }
+
+  private requireRunner(): JobRunner {
+    if (!this.runner) throw new GradpoolError('E_UNAVAILABLE', 'the coordinator is not started');
+    return this.runner;
+  }
+}

@@ -1,0 +1,44 @@
+/** Live events of jobs, fanned out to watchers (WatchJob streams). */
+import type { JobState, StoredEpochEvent } from './job-store';
+
+/** The end of a job, as DoneEvent reports it. */
+export interface DoneInfo {
+  readonly state: JobState;
+  readonly bestValAcc: number;
+  readonly fingerprint: string;
+  readonly paramCount: number;
+  /** Wall time of training, in seconds. */
+  readonly seconds: number;
+  readonly samplesPerSecond: number;
+  readonly message: string;
+}
+
+/** One event of a job. */
+export type JobEventBody =
+  | { readonly type: 'state'; readonly state: JobState }
+  | { readonly type: 'epoch'; readonly epoch: StoredEpochEvent }
+  | { readonly type: 'hint'; readonly message: string }
+  | { readonly type: 'done'; readonly done: DoneInfo };
+
+type Listener = (e: JobEventBody) => void;
+
+/** Subscriptions by job id. */
+export class JobEvents {
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  /** Calls `fn` for every later event of `jobId`; returns the unsubscribe function. */
+  subscribe(jobId: string, fn: Listener): () => void {
+    const set = this.listeners.get(jobId) ?? new Set<Listener>();
+    this.listeners.set(jobId, set);
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0) this.listeners.delete(jobId);
+    };
+  }
+
+  /** Tells every subscriber of `jobId`. */
+  emit(jobId: string, e: JobEventBody): void {
+    for (const fn of [...(this.listeners.get(jobId) ?? [])]) fn(e);
+  }
+}

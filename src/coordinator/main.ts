@@ -1,0 +1,43 @@
+/** Wires the real coordinator: runs it until SIGTERM or SIGINT, then checkpoints and stops. */
+import { createLogger } from '../shared/log';
+import { Coordinator } from './coordinator';
+
+/** The coordinator's frozen configuration. */
+export interface CoordinatorConfig {
+  /** Port to listen on (0 = any free port). */
+  readonly port: number;
+  readonly host: string;
+  /** Directory of job records and checkpoints. */
+  readonly dataDir: string;
+  /** Milliseconds a worker has per task before it is re-issued. */
+  readonly leaseMs: number;
+  /** Iterations between checkpoints, besides every epoch end. */
+  readonly checkpointEvery: number;
+}
+
+/** Starts the coordinator; resolves once a SIGTERM/SIGINT has checkpointed running jobs and stopped it. */
+export async function runCoordinator(
+  config: CoordinatorConfig,
+  onListening?: (port: number) => void,
+): Promise<void> {
+  const log = createLogger('coordinator');
+  const coordinator = new Coordinator({
+    dataDir: config.dataDir,
+    leaseMs: config.leaseMs,
+    checkpointEvery: config.checkpointEvery,
+    log,
+  });
+  const port = await coordinator.start(config.port, config.host);
+  onListening?.(port);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      log('info', 'signal received; checkpointing and stopping', { signal });
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await coordinator.close();
+}

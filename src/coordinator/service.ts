@@ -1,0 +1,99 @@
+/** gRPC handlers of gradpool.v1.Coordinator: they only translate; errors go through the status table. */
+import type * as grpc from '@grpc/grpc-js';
+import type { CoordinatorHandlers } from '../transport/generated/gradpool/v1/Coordinator';
+import type { Job } from '../transport/generated/gradpool/v1/Job';
+import type { JobEvent } from '../transport/generated/gradpool/v1/JobEvent';
+import { toServiceError } from '../transport/status';
+import { encodeTensor } from '../transport/tensor-codec';
+import type { Coordinator, JobView } from './coordinator';
+import type { JobEventBody } from './job-events';
+
+/** The Coordinator service implementation over `c`. */
+export function coordinatorHandlers(c: Coordinator): CoordinatorHandlers {
+  const unary =
+    <Req, Res>(fn: (req: Req) => Promise<Res> | Res) =>
+    (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+      Promise.resolve()
+        .then(() => fn(call.request))
+        .then(
+          (res) => callback(null, res),
+          (e: unknown) => callback(toServiceError(e)),
+        );
+    };
+  return {
+    SubmitJob: unary(async (req) => {
+      const { job, duplicate } = await c.submit(req.specJson, req.requestId);
+      return { job: toJob(job), duplicate };
+    }),
+    GetJob: unary((req) => toJob(c.getJob(req.jobId))),
+    ListJobs: unary(() => ({ jobs: c.listJobs().map(toJob) })),
+    CancelJob: unary(async (req) => toJob(await c.cancelJob(req.jobId))),
+    WatchJob: (call) => {
+      const jobId = call.request.jobId;
+      let unsubscribe: () => void = () => {};
+      let ended = false;
+      const finish = () => {
+        ended = true;
+        unsubscribe();
+      };
+      call.on('cancelled', finish);
+      try {
+        unsubscribe = c.watchJob(jobId, (e) => {
+          if (ended) return;
+          call.write(toJobEvent(jobId, e));
+          if (e.type === 'done') {
+            finish();
+            call.end();
+          }
+        });
+        if (ended) unsubscribe();
+      } catch (e) {
+        call.destroy(toServiceError(e));
+      }
+    },
+    ExportModel: (call) => {
+      c.exportModel(call.request.jobId).then(
+        ({ names, shapes, model }) => {
+          model.bestParams.forEach((p, i) =>
+            call.write({ name: names[i], value: encodeTensor(shapes[i], p) }),
+          );
+          call.end();
+        },
+        (e: unknown) => call.destroy(toServiceError(e)),
+      );
+    },
+  };
+}
+
+function toJob(j: JobView): Job {
+  return {
+    id: j.id,
+    name: j.name,
+    state: j.state,
+    specJson: j.specJson,
+    iteration: j.iteration,
+    totalIterations: j.totalIterations,
+    epoch: j.epoch,
+    epochs: j.epochs,
+    bestValAcc: j.bestValAcc,
+    fingerprint: j.fingerprint,
+    message: j.message,
+    waitingForWorkers: j.waitingForWorkers,
+    createdMs: j.createdMs,
+    updatedMs: j.updatedMs,
+    paramCount: j.paramCount,
+  };
+}
+
+function toJobEvent(jobId: string, e: JobEventBody): JobEvent {
+  switch (e.type) {
+    case 'state':
+      return { jobId, state: e.state };
+    case 'epoch':
+      return { jobId, epoch: { ...e.epoch } };
+    case 'hint':
+      return { jobId, hint: e.message };
+    case 'done':
+      return { jobId, done: { ...e.done } };
+  }
+}

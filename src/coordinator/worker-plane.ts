@@ -1,0 +1,176 @@
+/**
+ * The worker plane's gRPC side: each WorkerPlane.Connect stream becomes a WorkerLink in the Scheduler.
+ * Hello registers the worker; the end of the stream (or an error) unregisters it, which releases its lease.
+ * Params are sent on a stream before the first task that needs a version the worker was not sent yet.
+ * Handlers only translate: tensors are decoded through the codec; validation is the scheduler's.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../shared/log';
+import type { CoordinatorMessage } from '../transport/generated/gradpool/v1/CoordinatorMessage';
+import type { WorkerPlaneHandlers } from '../transport/generated/gradpool/v1/WorkerPlane';
+import type { WorkerMessage__Output } from '../transport/generated/gradpool/v1/WorkerMessage';
+import type { ShardResult__Output } from '../transport/generated/gradpool/v1/ShardResult';
+import { decodeTensor } from '../transport/tensor-codec';
+import type { ParamsPayload } from './remote-executor';
+import type { IncomingResult, LeasedTask, Scheduler, WorkerLink } from './scheduler';
+
+type ConnectCall = grpc.ServerDuplexStream<WorkerMessage__Output, CoordinatorMessage>;
+
+/** One worker stream as a scheduler link. */
+class StreamLink implements WorkerLink {
+  /** The (job, version) whose parameters this stream was sent last. */
+  private sentParams = '';
+
+  constructor(
+    readonly id: string,
+    private readonly call: ConnectCall,
+  ) {}
+
+  send(task: LeasedTask): void {
+    const { ctx, spec } = task;
+    const key = `${ctx.jobId}@${ctx.version}`;
+    if (this.sentParams !== key) {
+      const payload = ctx.payload as ParamsPayload;
+      this.call.write({
+        params: {
+          jobId: ctx.jobId,
+          specJson: payload.specJson,
+          version: ctx.version,
+          values: [...payload.values],
+        },
+      });
+      this.sentParams = key;
+    }
+    if (spec.kind === 'shard') {
+      this.call.write({
+        task: {
+          jobId: ctx.jobId,
+          step: ctx.step,
+          shard: spec.shard,
+          paramVersion: ctx.version,
+          sampleIndices: [...spec.indices],
+          firstRow: spec.firstRow,
+        },
+      });
+    } else {
+      this.call.write({
+        eval: {
+          jobId: ctx.jobId,
+          evalId: spec.evalId,
+          paramVersion: ctx.version,
+          split: spec.split === 'train' ? 'TRAIN' : 'VAL',
+          sampleIndices: [...spec.indices],
+        },
+      });
+    }
+  }
+
+  disconnect(reason: string): void {
+    const err = Object.assign(new Error(reason), {
+      code: grpc.status.FAILED_PRECONDITION,
+      details: reason,
+      metadata: new grpc.Metadata(),
+    });
+    this.call.destroy(err);
+  }
+}
+
+/** Serves WorkerPlane.Connect on a Scheduler. */
+export class WorkerPlane {
+  private readonly calls = new Set<ConnectCall>();
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly log: Logger,
+  ) {}
+
+  /** The grpc-js implementation, for `server.addService(protos().workerPlane, plane.handlers)`. */
+  readonly handlers: WorkerPlaneHandlers = {
+    Connect: (call) => this.connect(call),
+  };
+
+  /** Ends every worker stream. */
+  close(): void {
+    for (const call of this.calls) call.end();
+    this.calls.clear();
+  }
+
+  private connect(call: ConnectCall): void {
+    this.calls.add(call);
+    let link: StreamLink | null = null;
+    const gone = () => {
+      this.calls.delete(call);
+      if (link) this.scheduler.unregister(link.id, link);
+      link = null;
+    };
+    call.on('data', (m: WorkerMessage__Output) => {
+      try {
+        if (m.msg === 'hello' && m.hello) {
+          if (link) return;
+          link = new StreamLink(m.hello.workerId || `anonymous-${call.getPeer()}`, call);
+          this.log('info', 'worker connected', {
+            workerId: link.id,
+            backend: m.hello.backend,
+            threads: m.hello.threads,
+          });
+          this.scheduler.register(link);
+        } else if (!link) {
+          this.log('warn', 'worker message before Hello ignored', { peer: call.getPeer(), msg: m.msg });
+        } else if (m.msg === 'result' && m.result) {
+          this.scheduler.onResult(link.id, shardResult(m.result));
+        } else if (m.msg === 'evalResult' && m.evalResult) {
+          const e = m.evalResult;
+          this.scheduler.onResult(link.id, {
+            kind: 'eval',
+            jobId: e.jobId,
+            evalId: Number(e.evalId),
+            version: Number(e.paramVersion),
+            lossSum: Number(e.lossSum),
+            correct: e.correct,
+            count: e.count,
+          });
+        } else if (m.msg === 'taskFailed' && m.taskFailed) {
+          const f = m.taskFailed;
+          const ref =
+            f.kind === 'task'
+              ? { jobId: f.jobId, step: Number(f.step), shard: f.shard }
+              : f.kind === 'eval'
+                ? { jobId: f.jobId, evalId: Number(f.evalId) }
+                : { jobId: f.jobId };
+          this.scheduler.onFailure(link.id, ref, `${f.code}: ${f.message}`);
+        }
+      } catch (e) {
+        this.log('error', 'worker message handling failed', { error: String(e) });
+      }
+    });
+    call.on('end', () => {
+      gone();
+      call.end();
+    });
+    call.on('error', gone);
+    call.on('cancelled', gone);
+    call.on('close', gone);
+  }
+}
+
+/** A ShardResult as the scheduler takes it; a tensor that does not decode makes the result invalid. */
+function shardResult(r: ShardResult__Output): IncomingResult {
+  const base = {
+    kind: 'shard' as const,
+    jobId: r.jobId,
+    step: Number(r.step),
+    shard: r.shard,
+    version: Number(r.paramVersion),
+    lossSum: Number(r.lossSum),
+    correct: r.correct,
+    count: r.count,
+  };
+  try {
+    return {
+      ...base,
+      grads: r.grads.map((t, i) => decodeTensor(t, undefined, { what: `grads[${i}]` }).data),
+    };
+  } catch (e) {
+    return { ...base, grads: [], decodeError: e instanceof Error ? e.message : String(e) };
+  }
+}
