@@ -1,0 +1,122 @@
+/**
+ * Wires a real worker: the backend chosen by selectBackend, JSON logs on stderr, and SIGTERM/SIGINT
+ * draining. The CLI (`gradpool worker --coordinator HOST:PORT [--backend NAME] [--id ID]`) builds the
+ * frozen config with workerConfig() and calls runWorker().
+ */
+import * as os from 'node:os';
+import { parseBackendName, selectBackend, type BackendName } from '../backend/select';
+import { GradpoolError } from '../shared/errors';
+import { createLogger, type Logger } from '../shared/log';
+import { Worker } from './worker';
+
+/** Everything a worker process is configured with. */
+export interface WorkerConfig {
+  /** Coordinator address, HOST:PORT. */
+  readonly coordinator: string;
+  /** Backend to start (default `auto`, or GRADPOOL_BACKEND). */
+  readonly backend: BackendName;
+  /** Id reported to the coordinator (default `<hostname>-<pid>`). */
+  readonly workerId: string;
+  /** Threads the backend computes with, reported in Hello (default 1: the gpu.js runners use this thread). */
+  readonly threads: number;
+  /** Interval between heartbeats, in milliseconds (default 1000). */
+  readonly heartbeatMs: number;
+  /** First and largest delay between reconnect attempts, in milliseconds (default 250 and 5000). */
+  readonly reconnectMinMs: number;
+  readonly reconnectMaxMs: number;
+}
+
+/** Flags of `gradpool worker`, as the CLI parsed them. */
+export interface WorkerFlags {
+  readonly coordinator?: string;
+  readonly backend?: string;
+  readonly id?: string;
+}
+
+/** Checks a HOST:PORT address (host name, IPv4, or [IPv6]; port 1–65535). */
+export function parseAddress(raw: string, source: string): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d+)$/.exec(raw);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port >= 1 && port <= 65535)) {
+    throw new GradpoolError('E_BAD_ARGS', `${source} must be HOST:PORT (e.g. 127.0.0.1:7070), got "${raw}"`);
+  }
+  return raw;
+}
+
+/** The frozen config for `flags`, reading GRADPOOL_BACKEND and GRADPOOL_COORDINATOR from `env` as fallbacks. */
+export function workerConfig(
+  flags: WorkerFlags,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Readonly<WorkerConfig> {
+  const coordinator = flags.coordinator ?? env.GRADPOOL_COORDINATOR;
+  if (coordinator === undefined) {
+    throw new GradpoolError(
+      'E_BAD_ARGS',
+      '--coordinator HOST:PORT is required (or set GRADPOOL_COORDINATOR)',
+    );
+  }
+  const backendRaw = flags.backend ?? env.GRADPOOL_BACKEND ?? 'auto';
+  const source = flags.backend !== undefined ? '--backend' : 'GRADPOOL_BACKEND';
+  return Object.freeze({
+    coordinator: parseAddress(
+      coordinator,
+      flags.coordinator !== undefined ? '--coordinator' : 'GRADPOOL_COORDINATOR',
+    ),
+    backend: parseBackendName(backendRaw, source),
+    workerId: flags.id ?? `${os.hostname()}-${process.pid}`,
+    threads: 1,
+    heartbeatMs: 1000,
+    reconnectMinMs: 250,
+    reconnectMaxMs: 5000,
+  });
+}
+
+/** Test and embedding hooks of runWorker. */
+export interface RunWorkerOptions {
+  /** Where logs go (default JSON lines on stderr). */
+  readonly log?: Logger;
+  /** Stops the worker like SIGTERM does. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs a worker until SIGTERM or SIGINT (or `options.signal`): the current task finishes and its result is
+ * sent, then the stream, the client and the backend are closed and the promise resolves.
+ */
+export async function runWorker(
+  config: Readonly<WorkerConfig>,
+  options: RunWorkerOptions = {},
+): Promise<void> {
+  const log = options.log ?? createLogger('worker');
+  const worker = new Worker(
+    config.coordinator,
+    {
+      workerId: config.workerId,
+      backendName: config.backend,
+      threads: config.threads,
+      heartbeatMs: config.heartbeatMs,
+      reconnectMinMs: config.reconnectMinMs,
+      reconnectMaxMs: config.reconnectMaxMs,
+    },
+    { startBackend: () => selectBackend(config.backend, (msg, fields) => log('info', msg, fields)), log },
+  );
+  let onStop: (reason: string) => void = () => {};
+  const stopped = new Promise<string>((resolve) => (onStop = resolve));
+  const onSigterm = () => onStop('SIGTERM');
+  const onSigint = () => onStop('SIGINT');
+  const onAbort = () => onStop('abort');
+  process.once('SIGTERM', onSigterm);
+  process.once('SIGINT', onSigint);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  try {
+    await worker.start();
+    const reason = await stopped;
+    log('info', 'stopping: finishing the current task', { reason });
+  } finally {
+    process.off('SIGTERM', onSigterm);
+    process.off('SIGINT', onSigint);
+    options.signal?.removeEventListener('abort', onAbort);
+    await worker.close();
+  }
+}
