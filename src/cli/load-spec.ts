@@ -4,8 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { GradpoolError } from '../shared/errors';
 import { parseJobSpec, type JobSpec } from '../train/job-spec';
 
-/** Reads and validates the job spec at `path`; errors name the file, and the field for spec errors. */
-export function loadSpecFile(path: string): JobSpec {
+/** The decoded (not yet validated) contents of a spec file; errors name the file. */
+export function readSpecFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -15,15 +15,18 @@ export function loadSpecFile(path: string): JobSpec {
       `cannot read job spec ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );
   }
-  let raw: unknown;
   try {
     // YAML 1.2 is a superset of JSON, so one parser reads both.
-    raw = parseYaml(text);
+    return parseYaml(text);
   } catch (e) {
     throw new GradpoolError(
       'E_BAD_SPEC',
       `${path} is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`,
     );
   }
-  return parseJobSpec(raw);
+}
+
+/** Reads and validates the job spec at `path`. */
+export function loadSpecFile(path: string): JobSpec {
+  return parseJobSpec(readSpecFile(path));
 }

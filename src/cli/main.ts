@@ -2,20 +2,43 @@
 /** The `gradpool` command. The only place that reads flags and the environment and wires real parts. */
 import { Command, CommanderError } from 'commander';
 import { parseBackendName, selectBackend, type BackendName } from '../backend/select';
+import { CoordinatorClient } from '../coordinator/client';
+import { runCoordinator } from '../coordinator/main';
 import { GradpoolError } from '../shared/errors';
 import { createLogger } from '../shared/log';
+import { parseAddress, runWorker, workerConfig } from '../worker/main';
+import { cancelCommand, exportCommand, jobsCommand, submitCommand, watchJob, type Io } from './jobs';
+import { trainOnLocalPool } from './local-pool';
 import { trainCommand } from './train';
 
-/** Process-wide settings, read once. */
+/** Process-wide settings, read once from the environment. */
 interface Config {
-  /** Backend from GRADPOOL_BACKEND (default auto); `--backend` overrides it. */
+  /** GRADPOOL_BACKEND (default auto); `--backend` overrides it. */
   readonly backend: BackendName;
+  /** GRADPOOL_COORDINATOR (default 127.0.0.1:7070); `--coordinator` overrides it. */
+  readonly coordinator: string;
 }
 
 const EXIT_BAD_INPUT = 2;
+const DEFAULT_PORT = 7070;
 
 function readConfig(env: NodeJS.ProcessEnv): Config {
-  return Object.freeze({ backend: parseBackendName(env.GRADPOOL_BACKEND ?? 'auto', 'GRADPOOL_BACKEND') });
+  return Object.freeze({
+    backend: parseBackendName(env.GRADPOOL_BACKEND ?? 'auto', 'GRADPOOL_BACKEND'),
+    coordinator: parseAddress(
+      env.GRADPOOL_COORDINATOR ?? `127.0.0.1:${DEFAULT_PORT}`,
+      'GRADPOOL_COORDINATOR',
+    ),
+  });
+}
+
+/** An integer flag within [min, max], or a clear E_BAD_ARGS. */
+function intFlag(raw: string, flag: string, min: number, max: number): number {
+  const v = Number(raw);
+  if (!/^\d+$/.test(raw) || !(v >= min && v <= max)) {
+    throw new GradpoolError('E_BAD_ARGS', `${flag} must be an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return v;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -23,45 +46,171 @@ async function main(argv: string[]): Promise<number> {
   const out = (line: string): void => void process.stdout.write(line + '\n');
   const err = (line: string): void => void process.stderr.write(line + '\n');
   let json = argv.includes('--json');
+  const io = (asJson: boolean): Io => ({
+    json: asJson,
+    out,
+    err,
+    progress: !asJson && process.stderr.isTTY === true,
+  });
+  let code = 0;
   try {
     const config = readConfig(process.env);
-    let code = 0;
+    const client = (flag?: string) =>
+      new CoordinatorClient(flag ? parseAddress(flag, '--coordinator') : config.coordinator);
+    const withClient = async (flag: string | undefined, fn: (c: CoordinatorClient) => Promise<number>) => {
+      const c = client(flag);
+      try {
+        return await fn(c);
+      } finally {
+        c.close();
+      }
+    };
     const program = new Command()
       .name('gradpool')
       .description('Train CNNs and MLPs with the classic recipe, on one machine or a pool.')
       .exitOverride()
       .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
     program
       .command('train')
-      .description('run a job spec (YAML or JSON) in this process')
+      .description('run a job spec (YAML or JSON): in this process, or on a local pool with --workers N')
       .argument('<spec>', 'job spec file')
+      .option('--workers <n>', 'worker processes on a local pool; 0 = train in this process', '0')
       .option('--json', 'print one JSON object per line', false)
       .option(
         '--backend <name>',
         'reference | gpujs-cpu | gpujs-webasm | auto (default: GRADPOOL_BACKEND or auto)',
       )
-      .action(async (specPath: string, opts: { json: boolean; backend?: string }) => {
+      .action(async (specPath: string, opts: { json: boolean; backend?: string; workers: string }) => {
         json = opts.json;
         const backend = opts.backend ? parseBackendName(opts.backend, '--backend') : config.backend;
-        code = await trainCommand(
-          specPath,
-          { json: opts.json },
-          () => selectBackend(backend, (m, f) => log('info', m, f)),
-          out,
-          err,
-        );
+        const workers = intFlag(opts.workers, '--workers', 0, 64);
+        code =
+          workers === 0
+            ? await trainCommand(
+                specPath,
+                { json },
+                () => selectBackend(backend, (m, f) => log('info', m, f)),
+                out,
+                err,
+              )
+            : await trainOnLocalPool(specPath, workers, backend, io(json), log);
       });
+
+    program
+      .command('coordinator')
+      .description('run a coordinator until SIGTERM (then it checkpoints running jobs and stops)')
+      .option('--port <port>', 'port to listen on (0 = any free port)', String(DEFAULT_PORT))
+      .option('--host <host>', 'address to bind', '127.0.0.1')
+      .requiredOption('--data-dir <dir>', 'directory of job records and checkpoints')
+      .option('--lease-ms <ms>', 'milliseconds a worker has per task before it is re-issued', '10000')
+      .option('--checkpoint-every <n>', 'iterations between checkpoints, besides every epoch end', '50')
+      .option('--json', 'print the listening address as JSON', false)
+      .action(
+        async (opts: {
+          port: string;
+          host: string;
+          dataDir: string;
+          leaseMs: string;
+          checkpointEvery: string;
+          json: boolean;
+        }) => {
+          const cfg = Object.freeze({
+            port: intFlag(opts.port, '--port', 0, 65535),
+            host: opts.host,
+            dataDir: opts.dataDir,
+            leaseMs: intFlag(opts.leaseMs, '--lease-ms', 1, 3_600_000),
+            checkpointEvery: intFlag(opts.checkpointEvery, '--checkpoint-every', 1, 1_000_000_000),
+          });
+          await runCoordinator(cfg, (port) =>
+            out(
+              opts.json
+                ? JSON.stringify({ type: 'listening', host: cfg.host, port })
+                : `gradpool coordinator listening on ${cfg.host}:${port}`,
+            ),
+          );
+        },
+      );
+
+    program
+      .command('worker')
+      .description('run a worker that computes shards for a coordinator, until SIGTERM')
+      .option('--coordinator <addr>', 'coordinator HOST:PORT (default: GRADPOOL_COORDINATOR)')
+      .option('--backend <name>', 'reference | gpujs-cpu | gpujs-webasm | auto')
+      .option('--id <id>', 'worker id (default: hostname-pid)')
+      .action(async (opts: { coordinator?: string; backend?: string; id?: string }) => {
+        await runWorker(workerConfig(opts, process.env));
+      });
+
+    program
+      .command('submit')
+      .description('submit a job spec to a coordinator')
+      .argument('<spec>', 'job spec file')
+      .option('--coordinator <addr>', 'coordinator HOST:PORT')
+      .option('--watch', 'watch the job until it ends', false)
+      .option('--request-id <id>', 'idempotency key (default: a random UUID)')
+      .option('--json', 'print one JSON object per line', false)
+      .action(
+        async (
+          specPath: string,
+          opts: { coordinator?: string; watch: boolean; requestId?: string; json: boolean },
+        ) => {
+          code = await withClient(opts.coordinator, (c) => submitCommand(c, specPath, opts, io(opts.json)));
+        },
+      );
+
+    program
+      .command('watch')
+      .description("print a job's epochs until it ends")
+      .argument('<job>', 'job id')
+      .option('--coordinator <addr>', 'coordinator HOST:PORT')
+      .option('--json', 'print one JSON object per line', false)
+      .action(async (jobId: string, opts: { coordinator?: string; json: boolean }) => {
+        code = await withClient(opts.coordinator, (c) => watchJob(c, jobId, io(opts.json)));
+      });
+
+    program
+      .command('jobs')
+      .description('list jobs')
+      .option('--coordinator <addr>', 'coordinator HOST:PORT')
+      .option('--json', 'print one JSON object per line', false)
+      .action(async (opts: { coordinator?: string; json: boolean }) => {
+        code = await withClient(opts.coordinator, (c) => jobsCommand(c, io(opts.json)));
+      });
+
+    program
+      .command('cancel')
+      .description('cancel a job')
+      .argument('<job>', 'job id')
+      .option('--coordinator <addr>', 'coordinator HOST:PORT')
+      .option('--json', 'print one JSON object per line', false)
+      .action(async (jobId: string, opts: { coordinator?: string; json: boolean }) => {
+        code = await withClient(opts.coordinator, (c) => cancelCommand(c, jobId, io(opts.json)));
+      });
+
+    program
+      .command('export')
+      .description("write a job's best parameters to a file")
+      .argument('<job>', 'job id')
+      .requiredOption('-o, --output <file>', 'output file (JSON, float32 data in base64)')
+      .option('--coordinator <addr>', 'coordinator HOST:PORT')
+      .option('--json', 'print one JSON object per line', false)
+      .action(async (jobId: string, opts: { coordinator?: string; output: string; json: boolean }) => {
+        code = await withClient(opts.coordinator, (c) => exportCommand(c, jobId, opts.output, io(opts.json)));
+      });
+
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
     const known = e instanceof GradpoolError;
-    const code = known ? (e as GradpoolError).code : 'E_INTERNAL';
+    const errCode = known ? (e as GradpoolError).code : 'E_INTERNAL';
     const message = (e as Error).message;
-    if (json) out(JSON.stringify({ type: 'error', code, message }));
+    if (json) out(JSON.stringify({ type: 'error', code: errCode, message }));
     else err(`gradpool: ${message}`);
     if (!known) err((e as Error).stack ?? '');
-    return known && code !== 'E_BACKEND_UNAVAILABLE' ? EXIT_BAD_INPUT : 1;
+    const badInput = ['E_BAD_SPEC', 'E_BAD_ARGS', 'E_BAD_DATA', 'E_NOT_FOUND'].includes(errCode);
+    return badInput ? EXIT_BAD_INPUT : 1;
   }
 }
 

@@ -1,5 +1,5 @@
 /** Wires the real coordinator: runs it until SIGTERM or SIGINT, then checkpoints and stops. */
-import { createLogger } from '../shared/log';
+import { createLogger, type Logger } from '../shared/log';
 import { Coordinator } from './coordinator';
 
 /** The coordinator's frozen configuration. */
@@ -13,6 +13,26 @@ export interface CoordinatorConfig {
   readonly leaseMs: number;
   /** Iterations between checkpoints, besides every epoch end. */
   readonly checkpointEvery: number;
+}
+
+/** A coordinator started inside another program (e.g. `gradpool train --workers N`). */
+export interface EmbeddedCoordinator {
+  /** The port it listens on. */
+  readonly port: number;
+  /** Checkpoints running jobs and stops the server. */
+  close(): Promise<void>;
+}
+
+/** Starts a coordinator in this process and returns once it listens. */
+export async function startCoordinator(config: CoordinatorConfig, log: Logger): Promise<EmbeddedCoordinator> {
+  const coordinator = new Coordinator({
+    dataDir: config.dataDir,
+    leaseMs: config.leaseMs,
+    checkpointEvery: config.checkpointEvery,
+    log,
+  });
+  const port = await coordinator.start(config.port, config.host);
+  return { port, close: () => coordinator.close() };
 }
 
 /** Starts the coordinator; resolves once a SIGTERM/SIGINT has checkpointed running jobs and stopped it. */

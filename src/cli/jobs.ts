@@ -1,0 +1,113 @@
+/** Client commands: submit, watch, jobs, cancel, export. They speak to a coordinator through its client only. */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync, renameSync } from 'node:fs';
+import { CoordinatorClient } from '../coordinator/client';
+import { parseJobSpec } from '../train/job-spec';
+import { readSpecFile } from './load-spec';
+import { EventPrinter, exitCodeOf, jobsTable, progressBar } from './render';
+
+/** Where output goes, and whether it is JSON. */
+export interface Io {
+  readonly json: boolean;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  /** Draw a progress bar on stderr (a terminal, not --json). */
+  readonly progress: boolean;
+}
+
+/** Watches a job to its end, printing events; returns the exit code for its final state. */
+export async function watchJob(client: CoordinatorClient, jobId: string, io: Io): Promise<number> {
+  const printer = new EventPrinter(io.json, io.out, io.err);
+  let bar = '';
+  const clearBar = () => {
+    if (bar) process.stderr.write('\r' + ' '.repeat(bar.length) + '\r');
+    bar = '';
+  };
+  const timer = io.progress
+    ? setInterval(() => {
+        client.getJob(jobId).then(
+          (j) => {
+            bar =
+              progressBar(j.iteration, j.totalIterations) +
+              (j.waitingForWorkers ? '  (waiting for workers)' : '');
+            process.stderr.write('\r' + bar);
+          },
+          () => {},
+        );
+      }, 500)
+    : null;
+  try {
+    await client.watch(jobId, (e) => {
+      clearBar();
+      printer.print(e);
+    });
+  } finally {
+    if (timer) clearInterval(timer);
+    clearBar();
+  }
+  return printer.finalState ? exitCodeOf(printer.finalState) : 1;
+}
+
+/** `gradpool submit <spec> [--watch]`. */
+export async function submitCommand(
+  client: CoordinatorClient,
+  specPath: string,
+  opts: { watch: boolean; requestId?: string },
+  io: Io,
+): Promise<number> {
+  const raw = readSpecFile(specPath);
+  parseJobSpec(raw); // the same validation the coordinator applies, before anything is sent
+  const { job, duplicate } = await client.submit(raw, opts.requestId ?? randomUUID());
+  if (io.json) io.out(JSON.stringify({ type: 'submitted', jobId: job.id, duplicate }));
+  else io.err(`submitted job ${job.id}${duplicate ? ' (already submitted with this request id)' : ''}`);
+  return opts.watch ? watchJob(client, job.id, io) : 0;
+}
+
+/** `gradpool jobs`. */
+export async function jobsCommand(client: CoordinatorClient, io: Io): Promise<number> {
+  const jobs = await client.listJobs();
+  if (io.json) for (const j of jobs) io.out(JSON.stringify({ type: 'job', ...j }));
+  else for (const line of jobsTable(jobs)) io.out(line);
+  return 0;
+}
+
+/** `gradpool cancel <id>`. */
+export async function cancelCommand(client: CoordinatorClient, jobId: string, io: Io): Promise<number> {
+  const job = await client.cancelJob(jobId);
+  if (io.json) io.out(JSON.stringify({ type: 'job', ...job }));
+  else io.out(`job ${job.id}: ${job.state}`);
+  return 0;
+}
+
+/**
+ * `gradpool export <id> -o FILE`: writes the job's best parameters as JSON
+ * `{format, jobId, spec, fingerprint, params: [{name, shape, data}]}`, data = base64 of float32
+ * little-endian values; written to a temporary file and renamed into place.
+ */
+export async function exportCommand(
+  client: CoordinatorClient,
+  jobId: string,
+  file: string,
+  io: Io,
+): Promise<number> {
+  const [job, params] = await Promise.all([client.getJob(jobId), client.exportModel(jobId)]);
+  const doc = {
+    format: 'gradpool-model-v1',
+    jobId,
+    spec: JSON.parse(job.specJson),
+    fingerprint: job.fingerprint,
+    params: params.map((p) => ({
+      name: p.name,
+      shape: p.shape,
+      data: Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength).toString('base64'),
+    })),
+  };
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(doc));
+  renameSync(tmp, file);
+  const count = params.reduce((a, p) => a + p.data.length, 0);
+  if (io.json)
+    io.out(JSON.stringify({ type: 'exported', jobId, file, params: params.length, values: count }));
+  else io.out(`exported ${params.length} parameters (${count} values) of job ${jobId} to ${file}`);
+  return 0;
+}

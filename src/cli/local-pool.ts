@@ -1,0 +1,90 @@
+/**
+ * `gradpool train <spec> --workers N`: an embedded coordinator on a loopback port with a temporary data
+ * directory, N worker processes of this same program, the job submitted and watched, then everything stopped.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoordinatorClient } from '../coordinator/client';
+import { startCoordinator } from '../coordinator/main';
+import type { Logger } from '../shared/log';
+import { parseJobSpec } from '../train/job-spec';
+import { submitCommand, type Io } from './jobs';
+import { readSpecFile } from './load-spec';
+
+/** Milliseconds a worker gets to finish its task after SIGTERM before it is killed. */
+const WORKER_STOP_MS = 5000;
+
+interface LocalWorker {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  stderrTail: string;
+}
+
+function startWorker(address: string, index: number, backend: string): LocalWorker {
+  const child = spawn(
+    process.execPath,
+    [
+      join(__dirname, 'main.js'),
+      'worker',
+      '--coordinator',
+      address,
+      '--id',
+      `local-${index}`,
+      '--backend',
+      backend,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const w: LocalWorker = {
+    child,
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+    stderrTail: '',
+  };
+  child.stderr?.on('data', (d: Buffer) => (w.stderrTail = (w.stderrTail + d.toString()).slice(-4000)));
+  return w;
+}
+
+async function stopWorker(w: LocalWorker): Promise<void> {
+  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
+  w.child.kill('SIGTERM');
+  const timer = setTimeout(() => w.child.kill('SIGKILL'), WORKER_STOP_MS);
+  await w.exited;
+  clearTimeout(timer);
+}
+
+/** Runs the spec on a local pool of `workers` worker processes; returns the exit code of the job. */
+export async function trainOnLocalPool(
+  specPath: string,
+  workers: number,
+  backend: string,
+  io: Io,
+  log: Logger,
+): Promise<number> {
+  parseJobSpec(readSpecFile(specPath)); // fail on a bad spec before starting anything
+  const dataDir = mkdtempSync(join(tmpdir(), 'gradpool-train-'));
+  // The embedded coordinator's routine info lines would drown the epoch lines; warnings and errors still show.
+  const quiet: Logger = (level, msg, fields) =>
+    level !== 'info' && level !== 'debug' && log(level, msg, fields);
+  const coordinator = await startCoordinator(
+    { port: 0, host: '127.0.0.1', dataDir, leaseMs: 10_000, checkpointEvery: 50 },
+    quiet,
+  );
+  const address = `127.0.0.1:${coordinator.port}`;
+  log('info', 'local pool started', { coordinator: address, workers, backend });
+  const pool = Array.from({ length: workers }, (_, i) => startWorker(address, i + 1, backend));
+  const client = new CoordinatorClient(address);
+  try {
+    return await submitCommand(client, specPath, { watch: true }, io);
+  } finally {
+    client.close();
+    await Promise.all(pool.map(stopWorker));
+    for (const w of pool) {
+      if (w.child.exitCode !== 0 && w.child.exitCode !== null)
+        io.err(`worker exited with ${w.child.exitCode}:\n${w.stderrTail}`);
+    }
+    await coordinator.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,101 @@
+/** How job events look: the recipe's lines on a terminal, or one JSON object per line with --json. */
+import type { JobEventInfo, JobInfo } from '../coordinator/client';
+import { doneLine, epochLine } from '../train/format';
+
+/** Exit code of a watched job by its final state. */
+export function exitCodeOf(state: string): number {
+  if (state === 'FINISHED') return 0;
+  if (state === 'DIVERGED') return 3;
+  return 1;
+}
+
+/** Prints job events; remembers the final state. */
+export class EventPrinter {
+  /** The state of the done event, once seen. */
+  finalState: string | null = null;
+
+  constructor(
+    private readonly json: boolean,
+    private readonly out: (line: string) => void,
+    private readonly err: (line: string) => void,
+  ) {}
+
+  /** Prints one event. */
+  print(e: JobEventInfo): void {
+    const jobId = e.jobId;
+    if (e.epoch) {
+      const ep = e.epoch;
+      const fields = {
+        epoch: ep.epoch,
+        epochs: ep.epochs,
+        cost: ep.cost,
+        trainAcc: ep.trainAcc,
+        valAcc: ep.valAcc,
+        lr: ep.lr,
+      };
+      this.out(this.json ? JSON.stringify({ type: 'epoch', jobId, ...fields }) : epochLine(fields));
+    } else if (e.hint) {
+      if (this.json) this.out(JSON.stringify({ type: 'hint', jobId, message: e.hint }));
+      else this.err(`hint: ${e.hint}`);
+    } else if (e.done) {
+      const d = e.done;
+      this.finalState = String(d.state);
+      if (this.json) {
+        this.out(
+          JSON.stringify({
+            type: 'done',
+            jobId,
+            status: String(d.state).toLowerCase(),
+            bestValAcc: d.bestValAcc,
+            fingerprint: d.fingerprint,
+            paramCount: d.paramCount,
+            seconds: d.seconds,
+            samplesPerSecond: d.samplesPerSecond,
+            ...(d.message ? { message: d.message } : {}),
+          }),
+        );
+      } else {
+        if (d.state === 'FINISHED' || d.state === 'DIVERGED') this.out(doneLine(d.bestValAcc));
+        if (d.message) this.err(`${String(d.state).toLowerCase()}: ${d.message}`);
+        this.err(
+          `job ${jobId} ${String(d.state).toLowerCase()} · fingerprint ${d.fingerprint || '-'} · ` +
+            `${d.paramCount} parameters · ${d.seconds.toFixed(1)} s · ${d.samplesPerSecond.toFixed(0)} samples/s`,
+        );
+      }
+    } else if (e.state) {
+      if (this.json) this.out(JSON.stringify({ type: 'state', jobId, state: e.state }));
+      else this.err(`job ${jobId}: ${e.state}`);
+    }
+  }
+}
+
+/** A table of jobs for `gradpool jobs`. */
+export function jobsTable(jobs: readonly JobInfo[]): string[] {
+  const rows = [['ID', 'STATE', 'EPOCH', 'ITERATION', 'BEST VAL', 'NAME']];
+  for (const j of jobs) {
+    const state =
+      j.state === 'RUNNING' && j.waitingForWorkers ? 'RUNNING (waiting for workers)' : String(j.state);
+    rows.push([
+      j.id,
+      state,
+      `${j.epoch} / ${j.epochs}`,
+      `${j.iteration} / ${j.totalIterations}`,
+      j.bestValAcc.toFixed(6),
+      j.name,
+    ]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) =>
+    r
+      .map((v, c) => v.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** A one-line progress bar, e.g. `[#######.............]  120 / 400 iterations`. */
+export function progressBar(done: number, total: number, width = 30): string {
+  const f = total > 0 ? Math.min(1, done / total) : 0;
+  const filled = Math.round(f * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done} / ${total} iterations`;
+}

@@ -1,0 +1,105 @@
+/**
+ * The coordinator's public client: promise-returning calls of the Coordinator API with plain results and
+ * GradpoolErrors (via the status table). The CLI and other programs use this and nothing else of the
+ * coordinator.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { clientOptions } from '../transport/channel-options';
+import type { CoordinatorClient as GrpcCoordinatorClient } from '../transport/generated/gradpool/v1/Coordinator';
+import type { Job__Output } from '../transport/generated/gradpool/v1/Job';
+import type { JobEvent__Output } from '../transport/generated/gradpool/v1/JobEvent';
+import { protos } from '../transport/proto';
+import { fromServiceError, type CallFailure } from '../transport/status';
+import { decodeTensor } from '../transport/tensor-codec';
+
+/** A job as the API reports it. */
+export type JobInfo = Job__Output;
+/** One event of WatchJob. */
+export type JobEventInfo = JobEvent__Output;
+
+/** One exported parameter. */
+export interface ExportedParam {
+  readonly name: string;
+  readonly shape: number[];
+  readonly data: Float32Array;
+}
+
+/** Deadline of unary calls, in milliseconds. */
+const UNARY_DEADLINE_MS = 30_000;
+
+/** A client of one coordinator. */
+export class CoordinatorClient {
+  private readonly client: GrpcCoordinatorClient;
+
+  /** Connects (lazily) to `address` (HOST:PORT), plaintext. */
+  constructor(private readonly address: string) {
+    this.client = new (protos().CoordinatorClient)(address, grpc.credentials.createInsecure(), {
+      ...clientOptions,
+    });
+  }
+
+  /** Submits a job spec (already a plain object); idempotent by `requestId`. */
+  submit(spec: unknown, requestId: string): Promise<{ job: JobInfo; duplicate: boolean }> {
+    return this.unary<{ job: JobInfo | null; duplicate: boolean }>((cb) =>
+      this.client.SubmitJob({ specJson: JSON.stringify(spec), requestId }, this.deadline(), cb as never),
+    ).then((r) => ({ job: r.job as JobInfo, duplicate: r.duplicate }));
+  }
+
+  /** One job. */
+  getJob(jobId: string): Promise<JobInfo> {
+    return this.unary<JobInfo>((cb) => this.client.GetJob({ jobId }, this.deadline(), cb as never));
+  }
+
+  /** Every job, newest first. */
+  listJobs(): Promise<JobInfo[]> {
+    return this.unary<{ jobs: JobInfo[] }>((cb) =>
+      this.client.ListJobs({}, this.deadline(), cb as never),
+    ).then((r) => r.jobs);
+  }
+
+  /** Cancels a job. */
+  cancelJob(jobId: string): Promise<JobInfo> {
+    return this.unary<JobInfo>((cb) => this.client.CancelJob({ jobId }, this.deadline(), cb as never));
+  }
+
+  /** Calls `onEvent` for every event of the job (history first); resolves when the job's stream ends. */
+  watch(jobId: string, onEvent: (e: JobEventInfo) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.WatchJob({ jobId });
+      call.on('data', (e: JobEventInfo) => onEvent(e));
+      call.on('error', (e: CallFailure) => reject(fromServiceError(e, `coordinator ${this.address}`)));
+      call.on('end', () => resolve());
+    });
+  }
+
+  /** The job's exported parameters, in model order. */
+  exportModel(jobId: string): Promise<ExportedParam[]> {
+    return new Promise((resolve, reject) => {
+      const out: ExportedParam[] = [];
+      const call = this.client.ExportModel({ jobId });
+      call.on('data', (chunk: { name: string; value: { shape: number[]; data: Buffer } | null }) => {
+        const t = decodeTensor(chunk.value ?? { shape: [], data: Buffer.alloc(0) });
+        out.push({ name: chunk.name, shape: [...t.shape], data: t.data });
+      });
+      call.on('error', (e: CallFailure) => reject(fromServiceError(e, `coordinator ${this.address}`)));
+      call.on('end', () => resolve(out));
+    });
+  }
+
+  /** Closes the channel. */
+  close(): void {
+    this.client.close();
+  }
+
+  private deadline(): grpc.CallOptions {
+    return { deadline: Date.now() + UNARY_DEADLINE_MS };
+  }
+
+  private unary<T>(start: (cb: (err: CallFailure | null, res?: T) => void) => void): Promise<T> {
+    return new Promise((resolve, reject) =>
+      start((err, res) =>
+        err ? reject(fromServiceError(err, `coordinator ${this.address}`)) : resolve(res as T),
+      ),
+    );
+  }
+}
