@@ -1,6 +1,7 @@
 /**
- * Leases the tasks of a step (shards or evaluation chunks) to connected workers, one task per worker at a
- * time, and collects their results in task order. Pure logic: workers are WorkerLinks, time is a Clock.
+ * Leases the tasks of a step (shards or evaluation chunks) to connected workers, up to maxInFlight tasks per
+ * worker at a time (the worker queues them, so the next task is already there when one finishes: the round
+ * trip is hidden behind compute), and collects their results in task order. Pure logic: workers are WorkerLinks, time is a Clock.
  * - A task whose worker disconnects, or whose lease passes its deadline, goes back to the front of the
  *   queue and is re-issued (to another worker, or the same one once it is idle again).
  * - An idle worker with nothing queued may duplicate a task leased longer than stragglerMs; the first
@@ -97,6 +98,8 @@ export interface SchedulerOptions {
   readonly stragglerMs?: number;
   /** Invalid results after which a worker is dropped (default 3). */
   readonly maxInvalid?: number;
+  /** Tasks leased to one worker at a time (default 2: one computing, one waiting in its queue). */
+  readonly maxInFlight?: number;
   readonly clock?: Clock;
   readonly log?: Logger;
 }
@@ -140,8 +143,8 @@ interface Batch {
 
 interface WorkerEntry {
   readonly link: WorkerLink;
-  /** Key of the task leased to it, if any. */
-  leased: string | null;
+  /** Keys of the tasks leased to it, in lease order. */
+  readonly leased: Set<string>;
   invalid: number;
 }
 
@@ -158,6 +161,7 @@ export class Scheduler {
   private readonly leaseMs: number;
   private readonly stragglerMs: number;
   private readonly maxInvalid: number;
+  private readonly maxInFlight: number;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly workers = new Map<string, WorkerEntry>();
@@ -171,6 +175,7 @@ export class Scheduler {
     this.leaseMs = options.leaseMs ?? 10_000;
     this.stragglerMs = options.stragglerMs ?? this.leaseMs / 2;
     this.maxInvalid = options.maxInvalid ?? 3;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? silentLogger;
   }
@@ -193,7 +198,7 @@ export class Scheduler {
   /** Adds a worker (a reconnecting worker registers again under its id, replacing the old link). */
   register(link: WorkerLink): void {
     if (this.workers.has(link.id)) this.unregister(link.id);
-    this.workers.set(link.id, { link, leased: null, invalid: 0 });
+    this.workers.set(link.id, { link, leased: new Set(), invalid: 0 });
     this.log('info', 'worker registered', { workerId: link.id, workers: this.workers.size });
     this.dispatch();
   }
@@ -206,7 +211,7 @@ export class Scheduler {
     const w = this.workers.get(workerId);
     if (!w || (link !== undefined && w.link !== link)) return;
     this.workers.delete(workerId);
-    if (w.leased) this.releaseLease(w.leased, workerId);
+    for (const key of [...w.leased]) this.releaseLease(key, workerId);
     this.log('info', 'worker unregistered', { workerId, workers: this.workers.size });
     this.dispatch();
   }
@@ -257,7 +262,7 @@ export class Scheduler {
     const key = r.kind === 'shard' ? `${r.jobId}/s${r.step}/${r.shard}` : `${r.jobId}/e${r.evalId}`;
     const task = this.tasks.get(key);
     const w = this.workers.get(workerId);
-    if (w && w.leased === key) w.leased = null;
+    w?.leased.delete(key);
     if (!task || task.done || task.ctx.version !== r.version) {
       this.stats.ignored++;
       this.log('debug', 'stale or duplicate result ignored', { workerId, task: key });
@@ -298,7 +303,7 @@ export class Scheduler {
     if (ref.evalId) key = `${ref.jobId}/e${ref.evalId}`;
     else if (ref.step !== undefined && ref.shard !== undefined)
       key = `${ref.jobId}/s${ref.step}/${ref.shard}`;
-    if (key === null && w?.leased?.startsWith(`${ref.jobId}/`)) key = w.leased;
+    if (key === null && w) key = [...w.leased].find((k) => k.startsWith(`${ref.jobId}/`)) ?? null;
     const task = key === null ? undefined : this.tasks.get(key);
     if (!w || !task || task.done) {
       this.stats.ignored++;
@@ -327,10 +332,7 @@ export class Scheduler {
 
   private complete(task: Task, result: TaskResult): void {
     task.done = true;
-    for (const l of task.leases) {
-      const w = this.workers.get(l.workerId);
-      if (w && w.leased === task.key) w.leased = null;
-    }
+    for (const l of task.leases) this.workers.get(l.workerId)?.leased.delete(task.key);
     task.leases.length = 0;
     this.tasks.delete(task.key);
     const b = task.batch;
@@ -342,10 +344,7 @@ export class Scheduler {
     for (const t of b.tasks) {
       t.done = true;
       this.tasks.delete(t.key);
-      for (const l of t.leases) {
-        const w = this.workers.get(l.workerId);
-        if (w && w.leased === t.key) w.leased = null;
-      }
+      for (const l of t.leases) this.workers.get(l.workerId)?.leased.delete(t.key);
     }
     this.queue = this.queue.filter((t) => !t.done);
     b.reject(error);
@@ -354,8 +353,7 @@ export class Scheduler {
   /** Drops `workerId`'s lease on task `key`; the task is queued again when no lease is left. */
   private releaseLease(key: string, workerId: string): void {
     const task = this.tasks.get(key);
-    const w = this.workers.get(workerId);
-    if (w && w.leased === key) w.leased = null;
+    this.workers.get(workerId)?.leased.delete(key);
     if (!task || task.done) return;
     const i = task.leases.findIndex((l) => l.workerId === workerId);
     if (i < 0) return;
@@ -378,17 +376,22 @@ export class Scheduler {
         }
       }
     }
-    // First pass: queued tasks go to workers that have not already failed them; second pass: to anyone
-    // idle (the only worker left may retry its own expired lease), then stragglers are duplicated.
-    for (const w of this.workers.values()) {
-      if (w.leased !== null) continue;
-      const i = this.queue.findIndex((t) => !t.avoid.has(w.link.id));
-      if (i >= 0) this.lease(w, this.queue.splice(i, 1)[0], now);
+    // Round by round (one task per worker per round, so work spreads evenly): first queued tasks go to
+    // workers that have not already failed them; then to anyone with room (the only worker left may retry
+    // its own expired lease); a fully idle worker with nothing queued duplicates a straggler.
+    for (let round = 0; round < this.maxInFlight; round++) {
+      for (const w of this.workers.values()) {
+        if (w.leased.size > round) continue;
+        const i = this.queue.findIndex((t) => !t.avoid.has(w.link.id));
+        if (i >= 0) this.lease(w, this.queue.splice(i, 1)[0], now);
+      }
     }
-    for (const w of this.workers.values()) {
-      if (w.leased !== null) continue;
-      const task = this.queue.shift() ?? this.straggler(w.link.id, now);
-      if (task) this.lease(w, task, now);
+    for (let round = 0; round < this.maxInFlight; round++) {
+      for (const w of this.workers.values()) {
+        if (w.leased.size > round) continue;
+        const task = this.queue.shift() ?? (w.leased.size === 0 ? this.straggler(w.link.id, now) : undefined);
+        if (task) this.lease(w, task, now);
+      }
     }
     this.armTimer(now);
   }
@@ -396,7 +399,7 @@ export class Scheduler {
   private lease(w: WorkerEntry, task: Task, now: number): void {
     if (task.leases.length > 0) this.stats.duplicated++;
     task.leases.push({ workerId: w.link.id, startMs: now, deadlineMs: now + this.leaseMs });
-    w.leased = task.key;
+    w.leased.add(task.key);
     this.stats.issued++;
     w.link.send({ ctx: task.ctx, spec: task.spec });
   }

@@ -61,9 +61,46 @@ describe('Scheduler', () => {
   let s: Scheduler;
   beforeEach(() => {
     clock = new FakeClock();
-    s = new Scheduler({ clock, leaseMs: 1000, stragglerMs: 500 });
+    // One task per worker at a time keeps these scenarios' hand-offs explicit; pipelining has its own tests.
+    s = new Scheduler({ clock, leaseMs: 1000, stragglerMs: 500, maxInFlight: 1 });
   });
   afterEach(() => s.close());
+
+  it('pipelines up to maxInFlight tasks per worker, spreading them evenly', async () => {
+    s.close();
+    s = new Scheduler({ clock, leaseMs: 1000, stragglerMs: 500, maxInFlight: 2 });
+    const a = new FakeWorker('a');
+    const b = new FakeWorker('b');
+    s.register(a);
+    s.register(b);
+    const p = s.submitStep(ctx, shards(5));
+    assert.deepEqual(a.sent.map(shardOf), [0, 2], 'one task per worker per round');
+    assert.deepEqual(b.sent.map(shardOf), [1, 3]);
+    s.onResult('a', resultFor(a.sent[0]));
+    assert.deepEqual(a.sent.map(shardOf), [0, 2, 4], 'a freed slot takes the next queued task at once');
+    for (const t of [a.sent[1], a.sent[2]]) s.onResult('a', resultFor(t));
+    for (const t of b.sent) s.onResult('b', resultFor(t));
+    assert.deepEqual(
+      (await p).map((x) => (x.kind === 'shard' ? x.sums.grads[0][0] : -1)),
+      [0, 1, 2, 3, 4],
+    );
+  });
+
+  it('re-issues every pipelined task of a worker that disconnects, and duplicates only for idle workers', async () => {
+    s.close();
+    s = new Scheduler({ clock, leaseMs: 1000, stragglerMs: 500, maxInFlight: 2 });
+    const a = new FakeWorker('a');
+    s.register(a);
+    const p = s.submitStep(ctx, shards(2));
+    assert.deepEqual(a.sent.map(shardOf), [0, 1]);
+    const b = new FakeWorker('b');
+    s.register(b);
+    assert.equal(b.sent.length, 0, 'nothing queued, no straggler yet');
+    s.unregister('a');
+    assert.deepEqual(b.sent.map(shardOf).sort(), [0, 1]);
+    for (const t of b.sent) s.onResult('b', resultFor(t));
+    assert.equal((await p).length, 2);
+  });
 
   it('returns results in task order whatever order workers finish in', async () => {
     const a = new FakeWorker('a');
