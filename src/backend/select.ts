@@ -1,16 +1,21 @@
 /**
- * Chooses the backend: `auto` takes the first that starts of gpu (gpu.js on WebGPU; not yet wired, see the
- * speed issue), then the gpu.js CPU mode, then reference. A forced backend that cannot start is an error.
+ * Chooses the backend: `auto` takes the first that starts of cpu-pool (gpu.js CPU mode on a piscina
+ * thread pool), then the gpu.js CPU mode on the calling thread, then reference; gpu (gpu.js on WebGPU) is
+ * not yet wired, see the speed issue. A forced backend that cannot start is an error.
  */
 import { GradpoolError } from '../shared/errors';
 import { RunnerBackend, type Backend } from './backend';
+import { CpuPoolBackend } from './cpu-pool';
 import { GpuJsRunner } from './gpujs';
 import { ReferenceRunner } from './reference';
 
 /** Backends a user can ask for (`--backend`, GRADPOOL_BACKEND). */
-export const BACKEND_NAMES = ['auto', 'reference', 'gpujs-cpu', 'gpujs-webasm'] as const;
+export const BACKEND_NAMES = ['auto', 'reference', 'cpu-pool', 'gpujs-cpu', 'gpujs-webasm'] as const;
 /** A backend choice. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** The order `auto` tries. */
+const AUTO_ORDER: readonly Exclude<BackendName, 'auto'>[] = ['cpu-pool', 'gpujs-cpu', 'reference'];
 
 /** Parses a backend name from a flag or the environment. */
 export function parseBackendName(raw: string, source: string): BackendName {
@@ -23,8 +28,19 @@ export function parseBackendName(raw: string, source: string): BackendName {
   return raw as BackendName;
 }
 
-function start(name: Exclude<BackendName, 'auto'>): Backend {
+/** Threads a backend computes with: the pool size of cpu-pool, 1 for the backends on the calling thread. */
+export function backendThreads(backend: Backend): number {
+  return backend instanceof CpuPoolBackend ? backend.threads : 1;
+}
+
+function start(
+  name: Exclude<BackendName, 'auto'>,
+  log: (msg: string, fields: object) => void,
+  threads: number | undefined,
+): Backend {
   switch (name) {
+    case 'cpu-pool':
+      return new CpuPoolBackend({ threads, log });
     case 'reference':
       return new RunnerBackend(new ReferenceRunner());
     case 'gpujs-cpu':
@@ -34,14 +50,26 @@ function start(name: Exclude<BackendName, 'auto'>): Backend {
   }
 }
 
-/** Starts the requested backend, or for `auto` the first of the preference order that starts. */
-export function selectBackend(name: BackendName, log: (msg: string, fields: object) => void): Backend {
-  const order: Exclude<BackendName, 'auto'>[] = name === 'auto' ? ['gpujs-cpu', 'reference'] : [name];
+/**
+ * Starts the requested backend, or for `auto` the first of the preference order that starts. `threads`
+ * sizes the cpu-pool (default os.availableParallelism()); the other backends compute on the calling thread.
+ */
+export function selectBackend(
+  name: BackendName,
+  log: (msg: string, fields: object) => void,
+  threads?: number,
+): Backend {
+  const order = name === 'auto' ? AUTO_ORDER : [name];
   const failures: string[] = [];
   for (const candidate of order) {
     try {
-      const backend = start(candidate);
-      log('backend chosen', { backend: backend.name, requested: name, dtype: backend.dtype });
+      const backend = start(candidate, log, threads);
+      log('backend chosen', {
+        backend: backend.name,
+        requested: name,
+        dtype: backend.dtype,
+        threads: backendThreads(backend),
+      });
       return backend;
     } catch (e) {
       failures.push(`${candidate}: ${(e as Error).message}`);

@@ -22,7 +22,7 @@ interface LocalWorker {
   stderrTail: string;
 }
 
-function startWorker(address: string, index: number, backend: string): LocalWorker {
+function startWorker(address: string, index: number, backend: string, threads: number): LocalWorker {
   const child = spawn(
     process.execPath,
     [
@@ -34,6 +34,8 @@ function startWorker(address: string, index: number, backend: string): LocalWork
       `local-${index}`,
       '--backend',
       backend,
+      '--threads',
+      String(threads),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -54,11 +56,15 @@ async function stopWorker(w: LocalWorker): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Runs the spec on a local pool of `workers` worker processes; returns the exit code of the job. */
+/**
+ * Runs the spec on a local pool of `workers` worker processes, each with `threads` cpu-pool threads;
+ * returns the exit code of the job.
+ */
 export async function trainOnLocalPool(
   specPath: string,
   workers: number,
   backend: string,
+  threads: number,
   io: Io,
   log: Logger,
 ): Promise<number> {
@@ -72,8 +78,8 @@ export async function trainOnLocalPool(
     quiet,
   );
   const address = `127.0.0.1:${coordinator.port}`;
-  log('info', 'local pool started', { coordinator: address, workers, backend });
-  const pool = Array.from({ length: workers }, (_, i) => startWorker(address, i + 1, backend));
+  log('info', 'local pool started', { coordinator: address, workers, backend, threads });
+  const pool = Array.from({ length: workers }, (_, i) => startWorker(address, i + 1, backend, threads));
   const client = new CoordinatorClient(address);
   try {
     return await submitCommand(client, specPath, { watch: true }, io);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `gradpool` command. The only place that reads flags and the environment and wires real parts. */
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { parseBackendName, selectBackend, type BackendName } from '../backend/select';
 import { CoordinatorClient } from '../coordinator/client';
@@ -17,10 +18,14 @@ interface Config {
   readonly backend: BackendName;
   /** GRADPOOL_COORDINATOR (default 127.0.0.1:7070); `--coordinator` overrides it. */
   readonly coordinator: string;
+  /** GRADPOOL_THREADS: cpu-pool threads per process (unset: the command's default); `--threads` overrides it. */
+  readonly threads: number | undefined;
 }
 
 const EXIT_BAD_INPUT = 2;
 const DEFAULT_PORT = 7070;
+/** Largest cpu-pool size a flag or GRADPOOL_THREADS may ask for. */
+const MAX_THREADS = 1024;
 
 function readConfig(env: NodeJS.ProcessEnv): Config {
   return Object.freeze({
@@ -29,6 +34,10 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
       env.GRADPOOL_COORDINATOR ?? `127.0.0.1:${DEFAULT_PORT}`,
       'GRADPOOL_COORDINATOR',
     ),
+    threads:
+      env.GRADPOOL_THREADS === undefined
+        ? undefined
+        : intFlag(env.GRADPOOL_THREADS, 'GRADPOOL_THREADS', 1, MAX_THREADS),
   });
 }
 
@@ -39,6 +48,11 @@ function intFlag(raw: string, flag: string, min: number, max: number): number {
     throw new GradpoolError('E_BAD_ARGS', `${flag} must be an integer in [${min}, ${max}], got "${raw}"`);
   }
   return v;
+}
+
+/** `--threads` if given, else GRADPOOL_THREADS, else undefined (the command's default). */
+function threadsOf(flag: string | undefined, config: Config): number | undefined {
+  return flag === undefined ? config.threads : intFlag(flag, '--threads', 1, MAX_THREADS);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -79,23 +93,36 @@ async function main(argv: string[]): Promise<number> {
       .option('--json', 'print one JSON object per line', false)
       .option(
         '--backend <name>',
-        'reference | gpujs-cpu | gpujs-webasm | auto (default: GRADPOOL_BACKEND or auto)',
+        'cpu-pool | reference | gpujs-cpu | gpujs-webasm | auto (default: GRADPOOL_BACKEND or auto)',
       )
-      .action(async (specPath: string, opts: { json: boolean; backend?: string; workers: string }) => {
-        json = opts.json;
-        const backend = opts.backend ? parseBackendName(opts.backend, '--backend') : config.backend;
-        const workers = intFlag(opts.workers, '--workers', 0, 64);
-        code =
-          workers === 0
-            ? await trainCommand(
-                specPath,
-                { json },
-                () => selectBackend(backend, (m, f) => log('info', m, f)),
-                out,
-                err,
-              )
-            : await trainOnLocalPool(specPath, workers, backend, io(json), log);
-      });
+      .option(
+        '--threads <n>',
+        'cpu-pool threads per process (default: GRADPOOL_THREADS, else the CPUs shared among the processes)',
+      )
+      .action(
+        async (
+          specPath: string,
+          opts: { json: boolean; backend?: string; workers: string; threads?: string },
+        ) => {
+          json = opts.json;
+          const backend = opts.backend ? parseBackendName(opts.backend, '--backend') : config.backend;
+          const workers = intFlag(opts.workers, '--workers', 0, 64);
+          // N local workers share this machine's CPUs rather than each taking all of them.
+          const threads =
+            threadsOf(opts.threads, config) ??
+            Math.max(1, Math.floor(availableParallelism() / Math.max(1, workers)));
+          code =
+            workers === 0
+              ? await trainCommand(
+                  specPath,
+                  { json },
+                  () => selectBackend(backend, (m, f) => log('info', m, f), threads),
+                  out,
+                  err,
+                )
+              : await trainOnLocalPool(specPath, workers, backend, threads, io(json), log);
+        },
+      );
 
     program
       .command('coordinator')
@@ -136,10 +163,11 @@ async function main(argv: string[]): Promise<number> {
       .command('worker')
       .description('run a worker that computes shards for a coordinator, until SIGTERM')
       .option('--coordinator <addr>', 'coordinator HOST:PORT (default: GRADPOOL_COORDINATOR)')
-      .option('--backend <name>', 'reference | gpujs-cpu | gpujs-webasm | auto')
+      .option('--backend <name>', 'cpu-pool | reference | gpujs-cpu | gpujs-webasm | auto')
+      .option('--threads <n>', 'cpu-pool threads (default: GRADPOOL_THREADS, else every CPU)')
       .option('--id <id>', 'worker id (default: hostname-pid)')
-      .action(async (opts: { coordinator?: string; backend?: string; id?: string }) => {
-        await runWorker(workerConfig(opts, process.env));
+      .action(async (opts: { coordinator?: string; backend?: string; id?: string; threads?: string }) => {
+        await runWorker(workerConfig({ ...opts, threads: threadsOf(opts.threads, config) }, process.env));
       });
 
     program

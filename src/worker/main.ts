@@ -1,10 +1,10 @@
 /**
  * Wires a real worker: the backend chosen by selectBackend, JSON logs on stderr, and SIGTERM/SIGINT
- * draining. The CLI (`gradpool worker --coordinator HOST:PORT [--backend NAME] [--id ID]`) builds the
- * frozen config with workerConfig() and calls runWorker().
+ * draining. The CLI (`gradpool worker --coordinator HOST:PORT [--backend NAME] [--threads N] [--id ID]`)
+ * builds the frozen config with workerConfig() and calls runWorker().
  */
 import * as os from 'node:os';
-import { parseBackendName, selectBackend, type BackendName } from '../backend/select';
+import { backendThreads, parseBackendName, selectBackend, type BackendName } from '../backend/select';
 import { GradpoolError } from '../shared/errors';
 import { createLogger, type Logger } from '../shared/log';
 import { Worker } from './worker';
@@ -17,7 +17,10 @@ export interface WorkerConfig {
   readonly backend: BackendName;
   /** Id reported to the coordinator (default `<hostname>-<pid>`). */
   readonly workerId: string;
-  /** Threads the backend computes with, reported in Hello (default 1: the gpu.js runners use this thread). */
+  /**
+   * Threads of the cpu-pool backend (default os.availableParallelism()). Hello reports the threads of the
+   * backend that started: this number for cpu-pool, 1 for the backends that compute on the main thread.
+   */
   readonly threads: number;
   /** Interval between heartbeats, in milliseconds (default 1000). */
   readonly heartbeatMs: number;
@@ -31,6 +34,8 @@ export interface WorkerFlags {
   readonly coordinator?: string;
   readonly backend?: string;
   readonly id?: string;
+  /** `--threads`, or GRADPOOL_THREADS as the CLI read it; an integer ≥ 1. */
+  readonly threads?: number;
 }
 
 /** Checks a HOST:PORT address (host name, IPv4, or [IPv6]; port 1–65535). */
@@ -56,6 +61,10 @@ export function workerConfig(
     );
   }
   const backendRaw = flags.backend ?? env.GRADPOOL_BACKEND ?? 'auto';
+  const threads = flags.threads ?? Math.max(1, os.availableParallelism());
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new GradpoolError('E_BAD_ARGS', `threads must be a positive integer, got ${threads}`);
+  }
   const source = flags.backend !== undefined ? '--backend' : 'GRADPOOL_BACKEND';
   return Object.freeze({
     coordinator: parseAddress(
@@ -64,7 +73,7 @@ export function workerConfig(
     ),
     backend: parseBackendName(backendRaw, source),
     workerId: flags.id ?? `${os.hostname()}-${process.pid}`,
-    threads: 1,
+    threads,
     heartbeatMs: 1000,
     reconnectMinMs: 250,
     reconnectMaxMs: 5000,
@@ -88,17 +97,20 @@ export async function runWorker(
   options: RunWorkerOptions = {},
 ): Promise<void> {
   const log = options.log ?? createLogger('worker');
+  // Started here rather than in worker.start(), so that Hello can report the threads of the backend that
+  // started (`auto` may fall back from cpu-pool to a single-thread backend). worker.close() closes it.
+  const backend = selectBackend(config.backend, (msg, fields) => log('info', msg, fields), config.threads);
   const worker = new Worker(
     config.coordinator,
     {
       workerId: config.workerId,
       backendName: config.backend,
-      threads: config.threads,
+      threads: backendThreads(backend),
       heartbeatMs: config.heartbeatMs,
       reconnectMinMs: config.reconnectMinMs,
       reconnectMaxMs: config.reconnectMaxMs,
     },
-    { startBackend: () => selectBackend(config.backend, (msg, fields) => log('info', msg, fields)), log },
+    { startBackend: () => backend, log },
   );
   let onStop: (reason: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (onStop = resolve));

@@ -63,7 +63,7 @@ describe('gradpool train (CLI)', function () {
       );
     }
     assert.match(lines[3], /^finished optimization\. best validation accuracy: [01]\.\d{6}$/);
-    assert.match(run.stderr, /"msg":"backend chosen","backend":"gpujs-cpu"/);
+    assert.match(run.stderr, /"msg":"backend chosen","backend":"cpu-pool"/);
   });
 
   it('prints JSON events and the same fingerprint for the same spec and seed, twice', async () => {

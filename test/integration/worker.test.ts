@@ -4,6 +4,7 @@
  * the worker, and the worker must come back after the server restarts.
  */
 import { strict as assert } from 'node:assert';
+import * as os from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import type { Data } from '../../kernels/spec';
 import { RunnerBackend, type Backend } from '../../src/backend/backend';
@@ -452,6 +453,31 @@ describe('worker against a fake coordinator', function () {
     assert.ok(lines.some((l) => l.includes('backend chosen')));
     assert.ok(lines.some((l) => l.includes('worker closed')));
   });
+
+  it('runWorker on cpu-pool says hello with the pool size and computes shards', async () => {
+    const config = workerConfig(
+      { coordinator: fake.address, backend: 'cpu-pool', id: 'w-pool', threads: 2 },
+      {},
+    );
+    assert.equal(config.threads, 2);
+    const stop = new AbortController();
+    const lines: string[] = [];
+    const done = runWorker(config, {
+      signal: stop.signal,
+      log: (level, msg, fields) => lines.push(JSON.stringify({ level, msg, ...fields })),
+    });
+    const hello = await fake.waitFor((m) => m.msg === 'hello');
+    assert.deepEqual(hello.hello, { workerId: 'w-pool', backend: 'cpu-pool', threads: 2, dtype: 'float32' });
+    fake.send(paramsMessage(ref, 0));
+    fake.send({
+      task: { jobId: JOB, step: 0, shard: 0, paramVersion: 0, sampleIndices: [1, 2, 3], firstRow: 0 },
+    });
+    const result = await fake.waitFor((m) => m.msg === 'result');
+    assert.equal(result.result?.count, 3);
+    stop.abort();
+    await done;
+    assert.ok(lines.some((l) => l.includes('"backend":"cpu-pool"') && l.includes('"threads":2')));
+  });
 });
 
 describe('reconnect backoff', () => {
@@ -491,6 +517,15 @@ describe('worker config', () => {
     assert.throws(
       () => workerConfig({ coordinator: 'h:1' }, { GRADPOOL_BACKEND: 'x' }),
       /GRADPOOL_BACKEND: unknown/,
+    );
+  });
+
+  it('takes the cpu-pool threads from the flags, else every CPU, and rejects fewer than 1', () => {
+    assert.equal(workerConfig({ coordinator: 'h:1', threads: 3 }, {}).threads, 3);
+    assert.equal(workerConfig({ coordinator: 'h:1' }, {}).threads, Math.max(1, os.availableParallelism()));
+    assert.throws(
+      () => workerConfig({ coordinator: 'h:1', threads: 0 }, {}),
+      /threads must be a positive integer, got 0/,
     );
   });
 

@@ -8,8 +8,13 @@ import { ALL_KERNELS } from '../../../kernels/all';
 import * as K from '../../../kernels/names';
 import type { AttrsByKernel, KernelName } from '../../../kernels/names';
 import type { Tensor } from '../../../kernels/spec';
+import { RunnerBackend, type ShardInput } from '../../../src/backend/backend';
+import { CpuPoolBackend } from '../../../src/backend/cpu-pool';
 import { GpuJsRunner, type GpuJsMode } from '../../../src/backend/gpujs';
 import { ReferenceRunner } from '../../../src/backend/reference';
+import { initParams } from '../../../src/model/init';
+import { Sequential } from '../../../src/model/sequential';
+import { parseModelSpec } from '../../../src/model/spec';
 import { Rng } from '../../../src/shared/rng';
 import { awayFromZeroArray, distinctArray, hingeScores, randomArray, tensor } from '../../helpers/gradcheck';
 
@@ -232,6 +237,102 @@ describe('backend parity with the reference', () => {
         assert.ok(first.data.every(Number.isNaN), 'a later call must not overwrite an earlier result');
         c.inputs.forEach((t, i) => assert.deepEqual(t.data, inputsBefore[i], 'inputs are left unchanged'));
       });
+    });
+  }
+});
+
+/** A network and a 70-row shard (three pool chunks: 32 + 32 + 6) whose values are exact in float32. */
+interface NetCase {
+  readonly label: string;
+  readonly net: Sequential;
+  /** Float32-exact parameters and shard, held in float64 (cast for each backend). */
+  readonly params: readonly Float64Array[];
+  readonly shard: ShardInput;
+}
+
+function netCases(): NetCase[] {
+  const rng = new Rng(802);
+  const make = (label: string, model: object): NetCase => {
+    const net = Sequential.fromSpec(parseModelSpec(model));
+    const params = initParams(net, 5, (n) => new Float64Array(n)).map((p) =>
+      Float64Array.from(p, Math.fround),
+    );
+    const count = 70;
+    const x = Float64Array.from(randomArray(rng, count * net.inputSize), Math.fround);
+    const labels = Float64Array.from({ length: count }, () => rng.int(net.numClasses));
+    const rows = Array.from({ length: count }, (_, i) => i);
+    return { label, net, params, shard: { x, labels, count, noise: { seed: 3, step: 1, rows } } };
+  };
+  return [
+    make('MLP 784-50-dropout-10', {
+      input: [784],
+      layers: [{ affine: 50 }, 'relu', { dropout: 0.5 }, { affine: 10 }],
+      loss: 'softmax',
+      init: 'he',
+    }),
+    make('CNN [3,12,12] conv5×5×8-relu-pool2-affine10 (SVM)', {
+      input: [3, 12, 12],
+      layers: [{ conv: { filters: 8, size: 5, pad: 2 } }, 'relu', { pool: 2 }, { affine: 10 }],
+      loss: 'svm',
+      init: 'he',
+    }),
+  ];
+}
+
+/** In `dtype`'s element type: the arrays each backend takes. */
+function cast(d: ArrayLike<number>, dtype: 'float32' | 'float64'): Float32Array | Float64Array {
+  return dtype === 'float32' ? Float32Array.from(d) : Float64Array.from(d);
+}
+
+// cpu-pool runs whole shards, not single kernels: its parity is that of a network's gradient sums and
+// evaluation. It runs with 2 threads so that a gpu.js regression in worker threads shows (STYLE.md).
+describe('cpu-pool parity with the reference (2 threads)', function () {
+  this.timeout(120_000);
+  const cases = netCases();
+  const reference = new RunnerBackend(new ReferenceRunner());
+
+  for (const [runner, tolerance] of [
+    ['gpujs-cpu', FLOAT32_TOLERANCE],
+    ['reference', 1e-12],
+  ] as const) {
+    describe(`cpu-pool on ${runner}`, () => {
+      let pool: CpuPoolBackend;
+      before(() => {
+        pool = new CpuPoolBackend({ threads: 2, runner });
+      });
+      after(async () => {
+        await pool.close();
+      });
+
+      for (const c of cases) {
+        it(`matches the reference within ${tolerance} on the gradient sums and evaluation of ${c.label}`, async () => {
+          const params = c.params.map((p) => cast(p, pool.dtype));
+          const shard: ShardInput = {
+            ...c.shard,
+            x: cast(c.shard.x, pool.dtype),
+            labels: cast(c.shard.labels, pool.dtype),
+          };
+          const got = await pool.gradientSums(c.net, params, shard);
+          const want = await reference.gradientSums(c.net, c.params, c.shard);
+          got.grads.forEach((g, k) => {
+            assert.equal(g.length, want.grads[k].length);
+            const error = parityError(g, want.grads[k]);
+            assert.ok(error < tolerance, `${c.net.params[k].name}: parity error ${error} ≥ ${tolerance}`);
+          });
+          const lossError = parityError([got.lossSum], [want.lossSum]);
+          assert.ok(lossError < tolerance, `lossSum ${got.lossSum} vs ${want.lossSum}`);
+          assert.equal(got.correct, want.correct);
+          assert.equal(got.count, c.shard.count);
+
+          const ev = await pool.evaluate(c.net, params, shard.x, shard.labels, shard.count);
+          const evWant = await reference.evaluate(c.net, c.params, c.shard.x, c.shard.labels, c.shard.count);
+          assert.ok(
+            parityError([ev.lossSum], [evWant.lossSum]) < tolerance,
+            `evaluate lossSum ${ev.lossSum}`,
+          );
+          assert.equal(ev.correct, evWant.correct);
+        });
+      }
     });
   }
 });

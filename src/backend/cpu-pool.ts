@@ -1,0 +1,282 @@
+/**
+ * The cpu-pool backend: computes shards on a piscina pool of worker threads, so the calling thread (a
+ * worker's gRPC event loop) stays free for keepalives and heartbeats.
+ *
+ * Determinism: a shard's rows are cut into chunks of CHUNK_ROWS rows (boundaries depend only on the row
+ * count), each chunk is computed on some thread, and the chunk sums are added on the calling thread in
+ * chunk order: Σ_shard = ((c_0 + c_1) + c_2) + …, gradients elementwise in the backend's dtype. Which thread
+ * ran a chunk, and how many threads there are, cannot change a bit of the result. A shard of at most
+ * CHUNK_ROWS rows is one chunk, and equals RunnerBackend on the same runner bit for bit.
+ *
+ * Data movement: once per call the parameters, the shard's x and its labels are copied back to back into
+ * one SharedArrayBuffer of the dtype; every chunk task gets that buffer (shared, not copied) plus offsets,
+ * and the model spec (a small plain object; threads cache the network by its JSON). A thread returns its
+ * chunk's gradients packed into one array whose buffer is transferred, not cloned.
+ */
+import { existsSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Piscina } from 'piscina';
+import type { DType } from '../../kernels/runner';
+import { sizeOf, type Data } from '../../kernels/spec';
+import type { Sequential } from '../model/sequential';
+import type { GradientSums, ModelSpec } from '../model/types';
+import { GradpoolError } from '../shared/errors';
+import type { Backend, EvalSums, ShardInput } from './backend';
+import type {
+  ChunkTask,
+  CpuPoolRunnerKind,
+  EvaluateChunkResult,
+  GradientChunkResult,
+} from './cpu-pool-thread';
+
+/** Rows per chunk: the unit of work of a pool thread, and of the fixed summation order. */
+export const CHUNK_ROWS = 32;
+
+/** The compiled thread entry, beside this file. */
+const THREAD_FILE = path.join(__dirname, 'cpu-pool-thread.js');
+
+/** How a CpuPoolBackend is configured. */
+export interface CpuPoolOptions {
+  /** Pool threads, an integer ≥ 1 (default os.availableParallelism()). */
+  readonly threads?: number;
+  /** Kernel runner of every thread: 'gpujs-cpu' (float32, the default) or 'reference' (float64). */
+  readonly runner?: CpuPoolRunnerKind;
+  /** Receives pool errors that belong to no call (a thread that died while idle). */
+  readonly log?: (msg: string, fields: object) => void;
+}
+
+/** A call's shared storage: parameters, then x, then labels, in the backend's dtype. */
+interface CallBuffer {
+  readonly buffer: SharedArrayBuffer;
+  readonly paramLengths: readonly number[];
+  readonly xOffset: number;
+  readonly labelsOffset: number;
+}
+
+/** Computes shard sums on a piscina thread pool, chunk by chunk, summed in chunk order. */
+export class CpuPoolBackend implements Backend {
+  readonly name: string;
+  readonly dtype: DType;
+  /** Threads in the pool. */
+  readonly threads: number;
+  private readonly runner: CpuPoolRunnerKind;
+  private readonly pool: Piscina;
+  private readonly specKeys = new WeakMap<ModelSpec, string>();
+  private closing: Promise<void> | null = null;
+
+  constructor(options: CpuPoolOptions = {}) {
+    const threads = options.threads ?? Math.max(1, os.availableParallelism());
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new GradpoolError('E_BAD_ARGS', `cpu-pool threads must be a positive integer, got ${threads}`);
+    }
+    const runner = options.runner ?? 'gpujs-cpu';
+    if (runner !== 'gpujs-cpu' && runner !== 'reference') {
+      throw new GradpoolError('E_BAD_ARGS', `cpu-pool runner must be gpujs-cpu or reference, got ${runner}`);
+    }
+    if (!existsSync(THREAD_FILE)) {
+      throw new GradpoolError(
+        'E_BACKEND_UNAVAILABLE',
+        `cpu-pool thread entry ${THREAD_FILE} is missing (run the compiled dist/)`,
+      );
+    }
+    this.threads = threads;
+    this.runner = runner;
+    this.name = runner === 'gpujs-cpu' ? 'cpu-pool' : 'cpu-pool-reference';
+    this.dtype = runner === 'gpujs-cpu' ? 'float32' : 'float64';
+    this.pool = new Piscina({ filename: THREAD_FILE, minThreads: threads, maxThreads: threads });
+    const log = options.log ?? (() => {});
+    this.pool.on('error', (e: unknown) => log('cpu-pool thread error', { error: String(e) }));
+  }
+
+  /** Pool threads alive right now (0 once close() has resolved). */
+  get liveThreads(): number {
+    return this.pool.threads.length;
+  }
+
+  alloc(length: number): Data {
+    return this.dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+  }
+
+  async gradientSums(net: Sequential, params: readonly Data[], shard: ShardInput): Promise<GradientSums> {
+    this.checkOpen();
+    this.checkShard(net, params, shard.x, shard.labels, shard.count);
+    if (shard.noise.rows.length !== shard.count) {
+      throw new Error(`noise.rows has ${shard.noise.rows.length} entries for a shard of ${shard.count} rows`);
+    }
+    const grads = net.params.map((p) => this.alloc(sizeOf(p.shape)));
+    if (shard.count === 0) return { grads, lossSum: 0, correct: 0, count: 0 };
+    const call = this.share(params, shard.x, shard.labels);
+    const results = this.runChunks<GradientChunkResult>(
+      'gradientChunk',
+      net,
+      call,
+      shard.count,
+      (lo, hi) => ({
+        seed: shard.noise.seed,
+        step: shard.noise.step,
+        rows: shard.noise.rows.slice(lo, hi),
+      }),
+    );
+    let lossSum = 0;
+    let correct = 0;
+    let count = 0;
+    await forEachInOrder(results, (r, chunk) => {
+      let offset = 0;
+      for (const g of grads) {
+        // Chunk 0 is copied rather than added to zeros, so that a one-chunk shard keeps its -0s.
+        if (chunk === 0) g.set(r.grads.subarray(offset, offset + g.length));
+        else for (let i = 0; i < g.length; i++) g[i] += r.grads[offset + i];
+        offset += g.length;
+      }
+      lossSum = chunk === 0 ? r.lossSum : lossSum + r.lossSum;
+      correct += r.correct;
+      count += r.count;
+    });
+    return { grads, lossSum, correct, count };
+  }
+
+  async evaluate(
+    net: Sequential,
+    params: readonly Data[],
+    x: Data,
+    labels: Data,
+    count: number,
+  ): Promise<EvalSums> {
+    this.checkOpen();
+    this.checkShard(net, params, x, labels, count);
+    if (count === 0) return { lossSum: 0, correct: 0, count: 0 };
+    const call = this.share(params, x, labels);
+    const results = this.runChunks<EvaluateChunkResult>('evaluateChunk', net, call, count);
+    let lossSum = 0;
+    let correct = 0;
+    await forEachInOrder(results, (r, chunk) => {
+      lossSum = chunk === 0 ? r.lossSum : lossSum + r.lossSum;
+      correct += r.correct;
+    });
+    return { lossSum, correct, count };
+  }
+
+  /** Destroys the pool: running chunks are abandoned, and every thread has exited when this resolves. */
+  close(): Promise<void> {
+    this.closing ??= this.pool.destroy();
+    return this.closing;
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw new GradpoolError('E_FAILED_PRECONDITION', `${this.name} backend is closed`);
+  }
+
+  /** Sizes the chunks cannot check: a chunk sees only its own rows. */
+  private checkShard(net: Sequential, params: readonly Data[], x: Data, labels: Data, count: number): void {
+    if (!Number.isInteger(count) || count < 0) throw new Error(`count must be an integer ≥ 0, got ${count}`);
+    if (params.length !== net.params.length) {
+      throw new Error(`expected ${net.params.length} parameter arrays, got ${params.length}`);
+    }
+    params.forEach((p, i) => {
+      const info = net.params[i];
+      if (p.length !== sizeOf(info.shape)) {
+        throw new Error(
+          `${info.name} must hold ${sizeOf(info.shape)} values ([${info.shape}]), got ${p.length}`,
+        );
+      }
+    });
+    if (x.length !== count * net.inputSize) {
+      throw new Error(`x must hold ${count}·${net.inputSize} values for ${count} rows, got ${x.length}`);
+    }
+    if (labels.length !== count) throw new Error(`expected ${count} labels, got ${labels.length}`);
+  }
+
+  /** Copies parameters, x and labels once into one SharedArrayBuffer that every chunk of the call reads. */
+  private share(params: readonly Data[], x: Data, labels: Data): CallBuffer {
+    const paramLengths = params.map((p) => p.length);
+    const xOffset = paramLengths.reduce((a, b) => a + b, 0);
+    const labelsOffset = xOffset + x.length;
+    const total = labelsOffset + labels.length;
+    const bytes = this.dtype === 'float32' ? Float32Array.BYTES_PER_ELEMENT : Float64Array.BYTES_PER_ELEMENT;
+    const buffer = new SharedArrayBuffer(total * bytes);
+    const all = this.dtype === 'float32' ? new Float32Array(buffer) : new Float64Array(buffer);
+    let offset = 0;
+    for (const p of params) {
+      all.set(p, offset);
+      offset += p.length;
+    }
+    all.set(x, xOffset);
+    all.set(labels, labelsOffset);
+    return { buffer, paramLengths, xOffset, labelsOffset };
+  }
+
+  /** Submits every chunk of `count` rows; each promise is settled-wrapped so none rejects unhandled. */
+  private runChunks<R>(
+    name: 'gradientChunk' | 'evaluateChunk',
+    net: Sequential,
+    call: CallBuffer,
+    count: number,
+    noise?: (lo: number, hi: number) => ChunkTask['noise'],
+  ): Promise<Settled<R>>[] {
+    const specKey = this.specKey(net.spec);
+    const out: Promise<Settled<R>>[] = [];
+    for (let lo = 0; lo < count; lo += CHUNK_ROWS) {
+      const hi = Math.min(count, lo + CHUNK_ROWS);
+      const task: ChunkTask = {
+        runner: this.runner,
+        specKey,
+        spec: net.spec,
+        buffer: call.buffer,
+        paramLengths: call.paramLengths,
+        xOffset: call.xOffset + lo * net.inputSize,
+        labelsOffset: call.labelsOffset + lo,
+        rows: hi - lo,
+        noise: noise?.(lo, hi),
+      };
+      out.push(
+        (this.pool.run(task, { name }) as Promise<R>).then(
+          (value) => ({ ok: true as const, value }),
+          (error: unknown) => ({ ok: false as const, error: chunkError(this.name, lo, hi, count, error) }),
+        ),
+      );
+    }
+    return out;
+  }
+
+  private specKey(spec: ModelSpec): string {
+    let key = this.specKeys.get(spec);
+    if (key === undefined) {
+      key = JSON.stringify(spec);
+      this.specKeys.set(spec, key);
+    }
+    return key;
+  }
+}
+
+type Settled<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: Error };
+
+/**
+ * Calls `add` on each chunk's result in chunk order, as soon as it and all earlier ones are in. On a failure
+ * it waits for every chunk to settle (so no thread still works for this call), then throws the first
+ * failure in chunk order.
+ */
+async function forEachInOrder<R>(
+  results: readonly Promise<Settled<R>>[],
+  add: (value: R, chunk: number) => void,
+): Promise<void> {
+  for (let chunk = 0; chunk < results.length; chunk++) {
+    const r = await results[chunk];
+    if (!r.ok) {
+      await Promise.all(results);
+      throw r.error;
+    }
+    add(r.value, chunk);
+  }
+}
+
+/** A thread's error, naming the backend and the chunk's rows; the thread's own message is kept. */
+function chunkError(backend: string, lo: number, hi: number, count: number, error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  // Row indices in the thread's message count from the chunk's first row.
+  const wrapped = new Error(
+    `${backend}: the chunk of rows ${lo}..${hi - 1} (of ${count}) failed; in it, ${message}`,
+  );
+  if (error instanceof Error && error.stack) wrapped.stack = `${wrapped.message}\n${error.stack}`;
+  return wrapped;
+}
