@@ -6,6 +6,10 @@
  *   queue and is re-issued (to another worker, or the same one once it is idle again).
  * - An idle worker with nothing queued may duplicate a task leased longer than stragglerMs; the first
  *   valid result wins, the other is ignored.
+ * - A worker whose lease expired, or whose task a duplicate finished first, is unresponsive (frozen, or
+ *   still busy): it gets no new task until it is heard from (a result, a failure report, a heartbeat),
+ *   unless no other worker is connected. Otherwise a frozen worker would be handed tasks every step, and
+ *   every step would wait stragglerMs for their duplicates.
  * - Results are validated (job, step, version, shard, tensor count and lengths, finiteness, sample count);
  *   an invalid one is rejected and the task re-issued; a worker with maxInvalid invalid results is dropped.
  * Results for unknown, finished or stale tasks are ignored and counted.
@@ -146,6 +150,8 @@ interface WorkerEntry {
   /** Keys of the tasks leased to it, in lease order. */
   readonly leased: Set<string>;
   invalid: number;
+  /** Lost a lease (expired, or finished by a duplicate) and not heard from since. */
+  unresponsive: boolean;
 }
 
 /** Hands out tasks to workers and gathers results. */
@@ -198,7 +204,7 @@ export class Scheduler {
   /** Adds a worker (a reconnecting worker registers again under its id, replacing the old link). */
   register(link: WorkerLink): void {
     if (this.workers.has(link.id)) this.unregister(link.id);
-    this.workers.set(link.id, { link, leased: new Set(), invalid: 0 });
+    this.workers.set(link.id, { link, leased: new Set(), invalid: 0, unresponsive: false });
     this.log('info', 'worker registered', { workerId: link.id, workers: this.workers.size });
     this.dispatch();
   }
@@ -214,6 +220,15 @@ export class Scheduler {
     for (const key of [...w.leased]) this.releaseLease(key, workerId);
     this.log('info', 'worker unregistered', { workerId, workers: this.workers.size });
     this.dispatch();
+  }
+
+  /** `workerId` sent something (a heartbeat, say): it gets tasks again if it was unresponsive. */
+  heardFrom(workerId: string): void {
+    const w = this.workers.get(workerId);
+    if (w?.unresponsive) {
+      this.markResponsive(w);
+      this.dispatch();
+    }
   }
 
   /** Computes `specs` at `ctx`; resolves with the results in task order. */
@@ -263,6 +278,7 @@ export class Scheduler {
     const task = this.tasks.get(key);
     const w = this.workers.get(workerId);
     w?.leased.delete(key);
+    if (w) this.markResponsive(w);
     if (!task || task.done || task.ctx.version !== r.version) {
       this.stats.ignored++;
       this.log('debug', 'stale or duplicate result ignored', { workerId, task: key });
@@ -305,8 +321,10 @@ export class Scheduler {
       key = `${ref.jobId}/s${ref.step}/${ref.shard}`;
     if (key === null && w) key = [...w.leased].find((k) => k.startsWith(`${ref.jobId}/`)) ?? null;
     const task = key === null ? undefined : this.tasks.get(key);
+    if (w) this.markResponsive(w);
     if (!w || !task || task.done) {
       this.stats.ignored++;
+      this.dispatch();
       return;
     }
     this.stats.invalid++;
@@ -332,7 +350,11 @@ export class Scheduler {
 
   private complete(task: Task, result: TaskResult): void {
     task.done = true;
-    for (const l of task.leases) this.workers.get(l.workerId)?.leased.delete(task.key);
+    for (const l of task.leases) {
+      // The winner's lease is gone already: a worker still holding this task lost the race to a duplicate.
+      const w = this.workers.get(l.workerId);
+      if (w?.leased.delete(task.key)) this.markUnresponsive(w, task.key);
+    }
     task.leases.length = 0;
     this.tasks.delete(task.key);
     const b = task.batch;
@@ -373,21 +395,27 @@ export class Scheduler {
           this.log('warn', 'lease expired; task re-issued', { workerId: l.workerId, task: t.key });
           t.avoid.add(l.workerId);
           this.releaseLease(t.key, l.workerId);
+          const w = this.workers.get(l.workerId);
+          if (w) this.markUnresponsive(w, t.key);
         }
       }
     }
+    // Unresponsive workers get tasks only when every connected worker is unresponsive.
+    const all = [...this.workers.values()];
+    const responsive = all.filter((w) => !w.unresponsive);
+    const candidates = responsive.length > 0 ? responsive : all;
     // Round by round (one task per worker per round, so work spreads evenly): first queued tasks go to
     // workers that have not already failed them; then to anyone with room (the only worker left may retry
     // its own expired lease); a fully idle worker with nothing queued duplicates a straggler.
     for (let round = 0; round < this.maxInFlight; round++) {
-      for (const w of this.workers.values()) {
+      for (const w of candidates) {
         if (w.leased.size > round) continue;
         const i = this.queue.findIndex((t) => !t.avoid.has(w.link.id));
         if (i >= 0) this.lease(w, this.queue.splice(i, 1)[0], now);
       }
     }
     for (let round = 0; round < this.maxInFlight; round++) {
-      for (const w of this.workers.values()) {
+      for (const w of candidates) {
         if (w.leased.size > round) continue;
         const task = this.queue.shift() ?? (w.leased.size === 0 ? this.straggler(w.link.id, now) : undefined);
         if (task) this.lease(w, task, now);
@@ -397,11 +425,33 @@ export class Scheduler {
   }
 
   private lease(w: WorkerEntry, task: Task, now: number): void {
-    if (task.leases.length > 0) this.stats.duplicated++;
+    if (task.leases.length > 0) {
+      this.stats.duplicated++;
+      this.log('info', 'straggling task duplicated', {
+        workerId: w.link.id,
+        task: task.key,
+        holders: task.leases.map((l) => l.workerId),
+      });
+    }
     task.leases.push({ workerId: w.link.id, startMs: now, deadlineMs: now + this.leaseMs });
     w.leased.add(task.key);
     this.stats.issued++;
     w.link.send({ ctx: task.ctx, spec: task.spec });
+  }
+
+  private markResponsive(w: WorkerEntry): void {
+    if (!w.unresponsive) return;
+    w.unresponsive = false;
+    this.log('info', 'worker responsive again', { workerId: w.link.id });
+  }
+
+  private markUnresponsive(w: WorkerEntry, task: string): void {
+    if (w.unresponsive) return;
+    w.unresponsive = true;
+    this.log('info', 'worker unresponsive; no new tasks until it is heard from', {
+      workerId: w.link.id,
+      task,
+    });
   }
 
   /** The longest-leased task held by exactly one other worker for more than stragglerMs. */

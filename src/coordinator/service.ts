@@ -48,7 +48,8 @@ export function coordinatorHandlers(c: Coordinator): CoordinatorHandlers {
         });
         if (ended) unsubscribe();
       } catch (e) {
-        call.destroy(toServiceError(e));
+        // Not call.destroy(): a destroyed grpc-js server stream never sends its status (the client hangs).
+        call.emit('error', toServiceError(e));
       }
     },
     ExportModel: (call) => {
@@ -59,7 +60,7 @@ export function coordinatorHandlers(c: Coordinator): CoordinatorHandlers {
           );
           call.end();
         },
-        (e: unknown) => call.destroy(toServiceError(e)),
+        (e: unknown) => call.emit('error', toServiceError(e)),
       );
     },
   };

@@ -71,7 +71,8 @@ class StreamLink implements WorkerLink {
       details: reason,
       metadata: new grpc.Metadata(),
     });
-    this.call.destroy(err);
+    // emit('error') ends the stream with this status; call.destroy() would send none and leave it open.
+    this.call.emit('error', err);
   }
 }
 
@@ -116,8 +117,17 @@ export class WorkerPlane {
           this.scheduler.register(link);
         } else if (!link) {
           this.log('warn', 'worker message before Hello ignored', { peer: call.getPeer(), msg: m.msg });
+        } else if (m.msg === 'heartbeat') {
+          this.scheduler.heardFrom(link.id);
         } else if (m.msg === 'result' && m.result) {
-          this.scheduler.onResult(link.id, shardResult(m.result));
+          const r = m.result;
+          this.log('debug', 'shard result received', {
+            workerId: link.id,
+            jobId: r.jobId,
+            step: Number(r.step),
+            shard: r.shard,
+          });
+          this.scheduler.onResult(link.id, shardResult(r));
         } else if (m.msg === 'evalResult' && m.evalResult) {
           const e = m.evalResult;
           this.scheduler.onResult(link.id, {
