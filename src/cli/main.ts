@@ -2,12 +2,14 @@
 /** The `gradpool` command. The only place that reads flags and the environment and wires real parts. */
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError } from 'commander';
+import { ReferenceRunner } from '../backend/reference';
 import { parseBackendName, selectBackend, type BackendName } from '../backend/select';
 import { CoordinatorClient } from '../coordinator/client';
 import { runCoordinator } from '../coordinator/main';
 import { GradpoolError } from '../shared/errors';
-import { createLogger } from '../shared/log';
+import { createLogger, parseLevel, type Level } from '../shared/log';
 import { parseAddress, runWorker, workerConfig } from '../worker/main';
+import { checkCommand } from './check';
 import { cancelCommand, exportCommand, jobsCommand, submitCommand, watchJob, type Io } from './jobs';
 import { trainOnLocalPool } from './local-pool';
 import { trainCommand } from './train';
@@ -20,12 +22,22 @@ interface Config {
   readonly coordinator: string;
   /** GRADPOOL_THREADS: cpu-pool threads per process (unset: the command's default); `--threads` overrides it. */
   readonly threads: number | undefined;
+  /** GRADPOOL_LOG_LEVEL: lowest level of the JSON log lines on stderr (default info). */
+  readonly logLevel: Level;
 }
 
 const EXIT_BAD_INPUT = 2;
 const DEFAULT_PORT = 7070;
 /** Largest cpu-pool size a flag or GRADPOOL_THREADS may ask for. */
 const MAX_THREADS = 1024;
+
+function levelOf(raw: string): Level {
+  try {
+    return parseLevel(raw, 'GRADPOOL_LOG_LEVEL');
+  } catch (e) {
+    throw new GradpoolError('E_BAD_ARGS', (e as Error).message);
+  }
+}
 
 function readConfig(env: NodeJS.ProcessEnv): Config {
   return Object.freeze({
@@ -38,6 +50,7 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
       env.GRADPOOL_THREADS === undefined
         ? undefined
         : intFlag(env.GRADPOOL_THREADS, 'GRADPOOL_THREADS', 1, MAX_THREADS),
+    logLevel: levelOf(env.GRADPOOL_LOG_LEVEL ?? 'info'),
   });
 }
 
@@ -56,7 +69,7 @@ function threadsOf(flag: string | undefined, config: Config): number | undefined
 }
 
 async function main(argv: string[]): Promise<number> {
-  const log = createLogger('cli');
+  let log = createLogger('cli');
   const out = (line: string): void => void process.stdout.write(line + '\n');
   const err = (line: string): void => void process.stderr.write(line + '\n');
   let json = argv.includes('--json');
@@ -69,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
   let code = 0;
   try {
     const config = readConfig(process.env);
+    log = createLogger('cli', undefined, config.logLevel);
     const client = (flag?: string) =>
       new CoordinatorClient(flag ? parseAddress(flag, '--coordinator') : config.coordinator);
     const withClient = async (flag: string | undefined, fn: (c: CoordinatorClient) => Promise<number>) => {
@@ -90,6 +104,10 @@ async function main(argv: string[]): Promise<number> {
       .description('run a job spec (YAML or JSON): in this process, or on a local pool with --workers N')
       .argument('<spec>', 'job spec file')
       .option('--workers <n>', 'worker processes on a local pool; 0 = train in this process', '0')
+      .option(
+        '--pictures <dir>',
+        'write loss.png, accuracy.png and weights.png into DIR at the end (in-process only)',
+      )
       .option('--json', 'print one JSON object per line', false)
       .option(
         '--backend <name>',
@@ -102,11 +120,16 @@ async function main(argv: string[]): Promise<number> {
       .action(
         async (
           specPath: string,
-          opts: { json: boolean; backend?: string; workers: string; threads?: string },
+          opts: { json: boolean; backend?: string; workers: string; pictures?: string; threads?: string },
         ) => {
           json = opts.json;
           const backend = opts.backend ? parseBackendName(opts.backend, '--backend') : config.backend;
           const workers = intFlag(opts.workers, '--workers', 0, 64);
+          if (workers > 0 && opts.pictures !== undefined)
+            throw new GradpoolError(
+              'E_BAD_ARGS',
+              '--pictures is not wired for --workers N yet; train in-process (--workers 0)',
+            );
           // N local workers share this machine's CPUs rather than each taking all of them.
           const threads =
             threadsOf(opts.threads, config) ??
@@ -115,12 +138,47 @@ async function main(argv: string[]): Promise<number> {
             workers === 0
               ? await trainCommand(
                   specPath,
-                  { json },
+                  { json, pictures: opts.pictures },
                   () => selectBackend(backend, (m, f) => log('info', m, f), threads),
                   out,
                   err,
                 )
               : await trainOnLocalPool(specPath, workers, backend, threads, io(json), log);
+        },
+      );
+
+    program
+      .command('check')
+      .description("run the recipe's sanity checks on a job spec; exit 4 if any fails (see docs/check.md)")
+      .argument('<spec>', 'job spec file')
+      .option('--json', 'print one JSON object per line', false)
+      .option(
+        '--backend <name>',
+        'backend of every check but the gradient check, which always runs on reference (float64)',
+      )
+      .option('--overfit-samples <n>', 'training samples the overfit check must fit', '20')
+      .option('--overfit-epochs <n>', 'full-batch sgd updates per learning rate in the overfit check', '200')
+      .action(
+        async (
+          specPath: string,
+          opts: { json: boolean; backend?: string; overfitSamples: string; overfitEpochs: string },
+        ) => {
+          json = opts.json;
+          const backend = opts.backend ? parseBackendName(opts.backend, '--backend') : config.backend;
+          const checks = Object.freeze({
+            overfit: {
+              samples: intFlag(opts.overfitSamples, '--overfit-samples', 1, 10_000),
+              epochs: intFlag(opts.overfitEpochs, '--overfit-epochs', 1, 100_000),
+            },
+          });
+          code = await checkCommand(
+            specPath,
+            { json, checks },
+            () => selectBackend(backend, (m, f) => log('info', m, f)),
+            () => new ReferenceRunner(),
+            out,
+            err,
+          );
         },
       );
 
@@ -149,7 +207,7 @@ async function main(argv: string[]): Promise<number> {
             leaseMs: intFlag(opts.leaseMs, '--lease-ms', 1, 3_600_000),
             checkpointEvery: intFlag(opts.checkpointEvery, '--checkpoint-every', 1, 1_000_000_000),
           });
-          await runCoordinator(cfg, (port) =>
+          await runCoordinator({ ...cfg, logLevel: config.logLevel }, (port) =>
             out(
               opts.json
                 ? JSON.stringify({ type: 'listening', host: cfg.host, port })
@@ -167,7 +225,9 @@ async function main(argv: string[]): Promise<number> {
       .option('--threads <n>', 'cpu-pool threads (default: GRADPOOL_THREADS, else every CPU)')
       .option('--id <id>', 'worker id (default: hostname-pid)')
       .action(async (opts: { coordinator?: string; backend?: string; id?: string; threads?: string }) => {
-        await runWorker(workerConfig({ ...opts, threads: threadsOf(opts.threads, config) }, process.env));
+        await runWorker(workerConfig({ ...opts, threads: threadsOf(opts.threads, config) }, process.env), {
+          log: createLogger('worker', undefined, config.logLevel),
+        });
       });
 
     program

@@ -1,5 +1,5 @@
 /** Wires the real coordinator: runs it until SIGTERM or SIGINT, then checkpoints and stops. */
-import { createLogger, type Logger } from '../shared/log';
+import { createLogger, type Level, type Logger } from '../shared/log';
 import { Coordinator } from './coordinator';
 
 /** The coordinator's frozen configuration. */
@@ -13,6 +13,8 @@ export interface CoordinatorConfig {
   readonly leaseMs: number;
   /** Iterations between checkpoints, besides every epoch end. */
   readonly checkpointEvery: number;
+  /** Lowest level of the JSON log lines on stderr (default info). */
+  readonly logLevel?: Level;
 }
 
 /** A coordinator started inside another program (e.g. `gradpool train --workers N`). */
@@ -40,7 +42,7 @@ export async function runCoordinator(
   config: CoordinatorConfig,
   onListening?: (port: number) => void,
 ): Promise<void> {
-  const log = createLogger('coordinator');
+  const log = createLogger('coordinator', undefined, config.logLevel ?? 'info');
   const coordinator = new Coordinator({
     dataDir: config.dataDir,
     leaseMs: config.leaseMs,

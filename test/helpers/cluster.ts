@@ -84,7 +84,11 @@ export class Proc {
     readonly name: string,
     readonly args: readonly string[],
   ) {
-    this.child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Debug lines ("shard result received") are what the join test reads.
+    this.child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GRADPOOL_LOG_LEVEL: 'debug' },
+    });
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     this.exited = new Promise((done) => {
