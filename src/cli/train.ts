@@ -1,5 +1,7 @@
 /** `gradpool train <spec>`: runs a job in this process and prints the recipe's progress lines. */
 import type { Backend } from '../backend/backend';
+import { firstLayerWeight } from '../report/first-layer';
+import { writeTrainingPictures, type PicturePaths } from '../report/write-pictures';
 import { doneLine, epochLine } from '../train/format';
 import { runJob } from '../train/run-job';
 import type { TrainEvent } from '../train/trainer';
@@ -9,6 +11,8 @@ import { loadSpecFile } from './load-spec';
 export interface TrainCommandOptions {
   /** Print one JSON object per line instead of the recipe's lines. */
   readonly json: boolean;
+  /** Write loss.png, accuracy.png and weights.png (best parameters) into this directory at the end; default none. */
+  readonly pictures?: string;
 }
 
 /** Runs the command; returns the process exit code (0 finished, 3 diverged). */
@@ -42,8 +46,25 @@ export async function trainCommand(
       else if (e.type === 'epoch') out(epochLine(e));
       else err(`hint: ${e.message}`);
     };
-    const { result, fingerprint, paramCount } = await runJob(spec, backend, onEvent);
+    const { result, fingerprint, paramCount, net, splits } = await runJob(spec, backend, onEvent);
     if (result.diagnosis && !opts.json) err(`stopped: ${result.diagnosis}`);
+    if (opts.pictures !== undefined) {
+      const firstLayer = firstLayerWeight(net.params, result.bestParams);
+      if (firstLayer) {
+        const paths: PicturePaths = writeTrainingPictures(opts.pictures, {
+          lossHistory: result.lossHistory,
+          trainAcc: result.trainAccHistory,
+          valAcc: result.valAccHistory,
+          firstLayer,
+          inputShape: splits.train.sampleShape,
+        });
+        err(
+          opts.json
+            ? JSON.stringify({ type: 'pictures', ...paths })
+            : `pictures: ${paths.loss} ${paths.accuracy} ${paths.weights}`,
+        );
+      }
+    }
     if (opts.json) {
       out(
         JSON.stringify({
