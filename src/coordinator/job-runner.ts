@@ -41,7 +41,7 @@ class Interrupted extends Error {
 /** The job queue and the one job running. */
 export class JobRunner {
   private readonly queue: string[] = [];
-  private current: { id: string; interrupt: Interrupt | null } | null = null;
+  private current: { id: string; interrupt: Interrupt | null; snapshot?: TrainState } | null = null;
   private loop: Promise<void> | null = null;
   private stopped = false;
 
@@ -64,6 +64,14 @@ export class JobRunner {
   /** The id of the running job, if any. */
   get runningJobId(): string | undefined {
     return this.current?.id;
+  }
+
+  /**
+   * The running job's state after its latest update (a copy the trainer no longer writes to; treat it as
+   * read-only), for live views; undefined when `id` is not running or has made no update yet.
+   */
+  liveState(id: string): TrainState | undefined {
+    return this.current?.id === id ? this.current.snapshot : undefined;
   }
 
   /** Cancels a queued or running job (no-op for finished ones). */
@@ -159,6 +167,9 @@ export class JobRunner {
         afterIteration: async (state, epochEnd) => {
           await pending;
           snapshot = cloneState(state);
+          if (current) current.snapshot = snapshot;
+          const last = state.lossHistory.length - 1;
+          events.emit(job.id, { type: 'step', iteration: last, cost: state.lossHistory[last] });
           if (epochEnd || state.iteration % every === 0) {
             await checkpoints.save(job.id, snapshot);
             savedIteration = state.iteration;

@@ -196,12 +196,16 @@ export interface CoordinatorOptions {
   readonly port?: number;
   readonly leaseMs?: number;
   readonly checkpointEvery?: number;
+  /** Serve the live dashboard on this port (0 = any free port); none when undefined. */
+  readonly httpPort?: number;
 }
 
 /** A coordinator process and its address. */
 export interface CoordinatorProc extends Proc {
   readonly port: number;
   readonly address: string;
+  /** The dashboard's address (http://127.0.0.1:P/), when started with httpPort. */
+  readonly dashboardUrl?: string;
 }
 
 /** A running job's end as the API reports it. */
@@ -243,6 +247,7 @@ export class Cluster {
       '--checkpoint-every',
       String(opts.checkpointEvery ?? 50),
       '--json',
+      ...(opts.httpPort === undefined ? [] : ['--http-port', String(opts.httpPort)]),
     ];
     const n = this.procs.filter((p) => p.name.startsWith('coordinator')).length;
     const proc = this.track(new Proc(n === 0 ? 'coordinator' : `coordinator#${n + 1}`, args));
@@ -259,7 +264,8 @@ export class Cluster {
       throw new Error(`${e.message}\n${proc.tail()}`);
     });
     const port = Number(listening.port);
-    const c = Object.assign(proc, { port, address: `127.0.0.1:${port}` }) as CoordinatorProc;
+    const dashboardUrl = typeof listening.dashboardUrl === 'string' ? listening.dashboardUrl : undefined;
+    const c = Object.assign(proc, { port, address: `127.0.0.1:${port}`, dashboardUrl }) as CoordinatorProc;
     this.coordinator = c;
     return c;
   }
