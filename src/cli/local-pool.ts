@@ -1,5 +1,5 @@
 /**
- * `gradpool train <spec> --workers N`: an embedded coordinator on a loopback port with a temporary data
+ * `gradpool train|search <spec> --workers N`: an embedded coordinator on a loopback port with a temporary data
  * directory, N worker processes of this same program, the job submitted and watched, then everything stopped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -58,7 +58,7 @@ async function stopWorker(w: LocalWorker): Promise<void> {
 
 /**
  * Runs the spec on a local pool of `workers` worker processes, each with `threads` cpu-pool threads;
- * returns the exit code of the job. With `httpPort`, the embedded coordinator serves the live dashboard.
+ * returns the exit code of the job.
  */
 export async function trainOnLocalPool(
   specPath: string,
@@ -67,26 +67,48 @@ export async function trainOnLocalPool(
   threads: number,
   io: Io,
   log: Logger,
-  options: { readonly httpPort?: number } = {},
 ): Promise<number> {
   parseJobSpec(readSpecFile(specPath)); // fail on a bad spec before starting anything
+  return onLocalPool({ workers, backend, threads }, io, log, (client) =>
+    submitCommand(client, specPath, { watch: true }, io),
+  );
+}
+
+/** The shape of a local pool. */
+export interface LocalPoolOptions {
+  /** Worker processes (at least 1). */
+  readonly workers: number;
+  /** Backend name every worker is started with. */
+  readonly backend: string;
+  /** cpu-pool threads per worker. */
+  readonly threads: number;
+}
+
+/**
+ * Starts an embedded coordinator (loopback port, temporary data directory) and the worker processes, runs
+ * `fn` with a client of that coordinator, then stops everything, whatever `fn` did.
+ */
+export async function onLocalPool<T>(
+  options: LocalPoolOptions,
+  io: Io,
+  log: Logger,
+  fn: (client: CoordinatorClient) => Promise<T>,
+): Promise<T> {
+  const { workers, backend, threads } = options;
   const dataDir = mkdtempSync(join(tmpdir(), 'gradpool-train-'));
   // The embedded coordinator's routine info lines would drown the epoch lines; warnings and errors still show.
   const quiet: Logger = (level, msg, fields) =>
     level !== 'info' && level !== 'debug' && log(level, msg, fields);
   const coordinator = await startCoordinator(
-    { port: 0, host: '127.0.0.1', dataDir, leaseMs: 10_000, checkpointEvery: 50, httpPort: options.httpPort },
+    { port: 0, host: '127.0.0.1', dataDir, leaseMs: 10_000, checkpointEvery: 50 },
     quiet,
   );
-  if (coordinator.dashboardUrl) {
-    io.err(`gradpool dashboard on ${coordinator.dashboardUrl} (until the job ends)`);
-  }
   const address = `127.0.0.1:${coordinator.port}`;
   log('info', 'local pool started', { coordinator: address, workers, backend, threads });
   const pool = Array.from({ length: workers }, (_, i) => startWorker(address, i + 1, backend, threads));
   const client = new CoordinatorClient(address);
   try {
-    return await submitCommand(client, specPath, { watch: true }, io);
+    return await fn(client);
   } finally {
     client.close();
     await Promise.all(pool.map(stopWorker));

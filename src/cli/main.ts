@@ -11,7 +11,8 @@ import { createLogger, parseLevel, type Level } from '../shared/log';
 import { parseAddress, runWorker, workerConfig } from '../worker/main';
 import { checkCommand } from './check';
 import { cancelCommand, exportCommand, jobsCommand, submitCommand, watchJob, type Io } from './jobs';
-import { trainOnLocalPool } from './local-pool';
+import { onLocalPool, trainOnLocalPool } from './local-pool';
+import { readSearchSpec, searchCommand } from './search';
 import { trainCommand } from './train';
 
 /** Process-wide settings, read once from the environment. */
@@ -117,18 +118,10 @@ async function main(argv: string[]): Promise<number> {
         '--threads <n>',
         'cpu-pool threads per process (default: GRADPOOL_THREADS, else the CPUs shared among the processes)',
       )
-      .option('--http-port <port>', 'live dashboard of the local pool on 127.0.0.1 (0 = any free port)')
       .action(
         async (
           specPath: string,
-          opts: {
-            json: boolean;
-            backend?: string;
-            workers: string;
-            pictures?: string;
-            threads?: string;
-            httpPort?: string;
-          },
+          opts: { json: boolean; backend?: string; workers: string; pictures?: string; threads?: string },
         ) => {
           json = opts.json;
           const backend = opts.backend ? parseBackendName(opts.backend, '--backend') : config.backend;
@@ -138,10 +131,6 @@ async function main(argv: string[]): Promise<number> {
               'E_BAD_ARGS',
               '--pictures is not wired for --workers N yet; train in-process (--workers 0)',
             );
-          if (workers === 0 && opts.httpPort !== undefined)
-            throw new GradpoolError('E_BAD_ARGS', '--http-port needs a local pool (--workers N with N > 0)');
-          const httpPort =
-            opts.httpPort === undefined ? undefined : intFlag(opts.httpPort, '--http-port', 0, 65535);
           // N local workers share this machine's CPUs rather than each taking all of them.
           const threads =
             threadsOf(opts.threads, config) ??
@@ -155,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
                   out,
                   err,
                 )
-              : await trainOnLocalPool(specPath, workers, backend, threads, io(json), log, { httpPort });
+              : await trainOnLocalPool(specPath, workers, backend, threads, io(json), log);
         },
       );
 
@@ -202,8 +191,8 @@ async function main(argv: string[]): Promise<number> {
       .requiredOption('--data-dir <dir>', 'directory of job records and checkpoints')
       .option('--lease-ms <ms>', 'milliseconds a worker has per task before it is re-issued', '10000')
       .option('--checkpoint-every <n>', 'iterations between checkpoints, besides every epoch end', '50')
+      .option('--max-running-jobs <n>', 'jobs trained at the same time (e.g. the trials of a search)', '4')
       .option('--json', 'print the listening address as JSON', false)
-      .option('--http-port <port>', 'serve the live dashboard on this port of --host (0 = any free port)')
       .action(
         async (opts: {
           port: string;
@@ -211,8 +200,8 @@ async function main(argv: string[]): Promise<number> {
           dataDir: string;
           leaseMs: string;
           checkpointEvery: string;
+          maxRunningJobs: string;
           json: boolean;
-          httpPort?: string;
         }) => {
           const cfg = Object.freeze({
             port: intFlag(opts.port, '--port', 0, 65535),
@@ -220,22 +209,15 @@ async function main(argv: string[]): Promise<number> {
             dataDir: opts.dataDir,
             leaseMs: intFlag(opts.leaseMs, '--lease-ms', 1, 3_600_000),
             checkpointEvery: intFlag(opts.checkpointEvery, '--checkpoint-every', 1, 1_000_000_000),
-            httpPort:
-              opts.httpPort === undefined ? undefined : intFlag(opts.httpPort, '--http-port', 0, 65535),
+            maxRunningJobs: intFlag(opts.maxRunningJobs, '--max-running-jobs', 1, 1024),
           });
-          await runCoordinator({ ...cfg, logLevel: config.logLevel }, (port, dashboardUrl) => {
+          await runCoordinator({ ...cfg, logLevel: config.logLevel }, (port) =>
             out(
               opts.json
-                ? JSON.stringify({
-                    type: 'listening',
-                    host: cfg.host,
-                    port,
-                    ...(dashboardUrl && { dashboardUrl }),
-                  })
+                ? JSON.stringify({ type: 'listening', host: cfg.host, port })
                 : `gradpool coordinator listening on ${cfg.host}:${port}`,
-            );
-            if (dashboardUrl && !opts.json) out(`gradpool dashboard on ${dashboardUrl}`);
-          });
+            ),
+          );
         },
       );
 
@@ -251,6 +233,51 @@ async function main(argv: string[]): Promise<number> {
           log: createLogger('worker', undefined, config.logLevel),
         });
       });
+
+    program
+      .command('search')
+      .description(
+        "random search of the spec's search: ranges, coarse to fine; prints the trials by validation accuracy and writes the best spec",
+      )
+      .argument('<spec>', 'job spec file with a search: block')
+      .option('--coordinator <addr>', 'coordinator HOST:PORT (default: GRADPOOL_COORDINATOR)')
+      .option(
+        '--workers <n>',
+        'worker processes on a local pool with an embedded coordinator (0 = use --coordinator)',
+        '0',
+      )
+      .option('--out <file>', "where to write the best trial's spec as YAML (default: best-<jobid>.yaml)")
+      .option('--json', 'print one JSON object per line', false)
+      .option('--backend <name>', 'backend of the local workers (with --workers)')
+      .option('--threads <n>', 'cpu-pool threads per local worker (with --workers)')
+      .action(
+        async (
+          specPath: string,
+          opts: {
+            coordinator?: string;
+            workers: string;
+            out?: string;
+            json: boolean;
+            backend?: string;
+            threads?: string;
+          },
+        ) => {
+          json = opts.json;
+          const workers = intFlag(opts.workers, '--workers', 0, 64);
+          if (workers > 0 && opts.coordinator !== undefined)
+            throw new GradpoolError('E_BAD_ARGS', 'give --coordinator or --workers N, not both');
+          const run = (c: CoordinatorClient) => searchCommand(c, specPath, { out: opts.out }, io(json));
+          if (workers === 0) {
+            code = await withClient(opts.coordinator, run);
+            return;
+          }
+          readSearchSpec(specPath); // fail on a bad spec before starting anything
+          const backend = opts.backend ? parseBackendName(opts.backend, '--backend') : config.backend;
+          const threads =
+            threadsOf(opts.threads, config) ?? Math.max(1, Math.floor(availableParallelism() / workers));
+          code = await onLocalPool({ workers, backend, threads }, io(json), log, run);
+        },
+      );
 
     program
       .command('submit')

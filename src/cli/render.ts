@@ -1,6 +1,7 @@
 /** How job events look: the recipe's lines on a terminal, or one JSON object per line with --json. */
-import type { JobEventInfo, JobInfo } from '../coordinator/client';
-import { doneLine, epochLine } from '../train/format';
+import type { JobEventInfo, JobInfo, TrialInfo } from '../coordinator/client';
+import { doneLine, epochLine, pythonExp, pythonFixed } from '../train/format';
+import { SEARCHABLE_FIELDS } from '../train/search-spec';
 
 /** Exit code of a watched job by its final state. */
 export function exitCodeOf(state: string): number {
@@ -34,6 +35,10 @@ export class EventPrinter {
         lr: ep.lr,
       };
       this.out(this.json ? JSON.stringify({ type: 'epoch', jobId, ...fields }) : epochLine(fields));
+    } else if (e.trial) {
+      this.out(
+        this.json ? JSON.stringify({ type: 'trial', jobId, ...trialJson(e.trial) }) : trialLine(e.trial),
+      );
     } else if (e.hint) {
       if (this.json) this.out(JSON.stringify({ type: 'hint', jobId, message: e.hint }));
       else this.err(`hint: ${e.hint}`);
@@ -98,4 +103,53 @@ export function progressBar(done: number, total: number, width = 30): string {
   const f = total > 0 ? Math.min(1, done / total) : 0;
   const filled = Math.round(f * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done} / ${total} iterations`;
+}
+
+/** Short names of searched fields in trial lines (the recipe's `lr`); other fields print as they are. */
+const SHORT_NAMES: Readonly<Record<string, string>> = { learningRate: 'lr' };
+
+/**
+ * One trial in the recipe's form, e.g. `val_acc: 0.527000, lr: 5.340517e-04, reg: 4.097824e-01, (0 / 100)`:
+ * values in Python's %e, `(i / N)` the trial's index and the trials of its stage; then the stage when the
+ * search has several, and the state and reason of a trial that did not finish.
+ */
+export function trialLine(t: TrialInfo): string {
+  const names = [...SEARCHABLE_FIELDS.filter((f) => f in t.values), ...Object.keys(t.values).sort()];
+  const values = [...new Set(names)].map((f) => `${SHORT_NAMES[f] ?? f}: ${pythonExp(t.values[f])}, `);
+  const stage = t.stages > 1 ? ` stage ${t.stage + 1} / ${t.stages}` : '';
+  const state = String(t.state);
+  const end = state === 'FINISHED' ? '' : ` ${state.toLowerCase()}${t.reason ? `: ${t.reason}` : ''}`;
+  return `val_acc: ${pythonFixed(t.valAcc)}, ${values.join('')}(${t.trial} / ${t.trials})${stage}${end}`;
+}
+
+/** A trial as a JSON object (`status` is the lower-case state). */
+export function trialJson(t: TrialInfo): Record<string, unknown> {
+  return {
+    trialJobId: t.trialJobId,
+    stage: t.stage,
+    stages: t.stages,
+    trial: t.trial,
+    trials: t.trials,
+    epochs: t.epochs,
+    values: { ...t.values },
+    valAcc: t.valAcc,
+    status: String(t.state).toLowerCase(),
+    reason: t.reason,
+    startedMs: t.startedMs,
+    endedMs: t.endedMs,
+  };
+}
+
+/**
+ * Trials in table order: finished ones by validation accuracy, best first (ties: the later stage, then the
+ * lower index), then the others (diverged, failed, cancelled) by stage and index.
+ */
+export function sortTrials(trials: readonly TrialInfo[]): TrialInfo[] {
+  const finished = (t: TrialInfo) => String(t.state) === 'FINISHED';
+  return [...trials].sort((a, b) => {
+    if (finished(a) !== finished(b)) return finished(a) ? -1 : 1;
+    if (finished(a) && a.valAcc !== b.valAcc) return b.valAcc - a.valAcc;
+    if (a.stage !== b.stage) return finished(a) ? b.stage - a.stage : a.stage - b.stage;
+    return a.trial - b.trial;
+  });
 }

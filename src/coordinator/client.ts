@@ -8,6 +8,7 @@ import { clientOptions } from '../transport/channel-options';
 import type { CoordinatorClient as GrpcCoordinatorClient } from '../transport/generated/gradpool/v1/Coordinator';
 import type { Job__Output } from '../transport/generated/gradpool/v1/Job';
 import type { JobEvent__Output } from '../transport/generated/gradpool/v1/JobEvent';
+import type { TrialEvent__Output } from '../transport/generated/gradpool/v1/TrialEvent';
 import { protos } from '../transport/proto';
 import { fromServiceError, type CallFailure } from '../transport/status';
 import { decodeTensor } from '../transport/tensor-codec';
@@ -16,6 +17,8 @@ import { decodeTensor } from '../transport/tensor-codec';
 export type JobInfo = Job__Output;
 /** One event of WatchJob. */
 export type JobEventInfo = JobEvent__Output;
+/** One ended trial of a search job (JobEventInfo.trial). */
+export type TrialInfo = TrialEvent__Output;
 
 /** One exported parameter. */
 export interface ExportedParam {

@@ -8,20 +8,17 @@ import { Sequential } from '../model/sequential';
 import { GradpoolError, specError } from '../shared/errors';
 import { silentLogger, type Logger } from '../shared/log';
 import { parseJobSpec } from '../train/job-spec';
-import { checkModelFitsData, loadJobData } from '../train/run-job';
 import { serverOptions } from '../transport/channel-options';
 import { HealthService } from '../transport/health';
 import { protos, SERVICE_NAMES } from '../transport/proto';
 import { CheckpointStore, type SavedModel } from './checkpoint-store';
 import { systemClock, type Clock } from './clock';
-import { DashboardData } from './http/dashboard-data';
-import { DashboardServer } from './http/dashboard-server';
-import { JobEvents, type WatchedEvent } from './job-events';
+import { JobEvents, type JobEventBody } from './job-events';
+import { planJob } from './job-plan';
 import { JobRunner } from './job-runner';
 import { JobStore, TERMINAL_STATES, type JobRecord } from './job-store';
 import { Scheduler } from './scheduler';
 import { coordinatorHandlers } from './service';
-import { StepHistory } from './step-history';
 import { WorkerPlane } from './worker-plane';
 
 /** Coordinator settings. */
@@ -34,10 +31,8 @@ export interface CoordinatorOptions {
   readonly checkpointEvery?: number;
   /** Milliseconds close() waits for open calls before cancelling them (default 2000). */
   readonly shutdownGraceMs?: number;
-  /** Port of the live dashboard (0 = any free port); no dashboard when undefined. */
-  readonly httpPort?: number;
-  /** Address the dashboard binds (default: the gRPC host). */
-  readonly httpHost?: string;
+  /** Jobs trained at the same time, e.g. a search's trials (default 4). */
+  readonly maxRunningJobs?: number;
   readonly clock?: Clock;
   readonly log?: Logger;
 }
@@ -55,9 +50,6 @@ export class Coordinator {
   private readonly scheduler: Scheduler;
   private readonly checkpoints: CheckpointStore;
   private readonly events = new JobEvents();
-  /** Recent per-step costs, for the dashboard's late joiners. */
-  private readonly steps = new StepHistory();
-  private dashboard: { server: DashboardServer; data: DashboardData } | null = null;
   private readonly plane: WorkerPlane;
   private readonly health = new HealthService({
     '': 'SERVING',
@@ -75,14 +67,6 @@ export class Coordinator {
     });
     this.checkpoints = new CheckpointStore(options.dataDir, this.log);
     this.plane = new WorkerPlane(this.scheduler, this.log);
-    this.events.subscribeAll((id, e) => {
-      if (e.type === 'step') this.steps.record(id, e);
-    });
-  }
-
-  /** The dashboard's address (http://host:port/) once started with httpPort; undefined otherwise. */
-  get dashboardUrl(): string | undefined {
-    return this.dashboard?.server.url;
   }
 
   /** Opens the store, resumes unfinished jobs, and serves on host:port; resolves with the bound port. */
@@ -95,6 +79,7 @@ export class Coordinator {
       events: this.events,
       log: this.log,
       checkpointEvery: this.options.checkpointEvery,
+      maxRunning: this.options.maxRunningJobs,
     });
     const server = new grpc.Server(serverOptions);
     server.addService(protos().coordinator, coordinatorHandlers(this));
@@ -105,14 +90,6 @@ export class Coordinator {
         err ? reject(err) : resolve(p),
       ),
     );
-    if (this.options.httpPort !== undefined) {
-      try {
-        await this.startDashboard(this.options.httpPort, host);
-      } catch (e) {
-        server.forceShutdown();
-        throw e;
-      }
-    }
     this.server = server;
     this.runner.resumeAll();
     this.log('info', 'coordinator listening', { host, port: bound });
@@ -127,21 +104,7 @@ export class Coordinator {
     } catch (e) {
       throw specError('spec', `is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const spec = parseJobSpec(raw);
-    const net = Sequential.fromSpec(spec.model);
-    const splits = loadJobData(spec.data, spec.train.seed);
-    checkModelFitsData(net, splits.train);
-    const n = splits.train.count;
-    const t = spec.train;
-    const itersPerEpoch = t.sampleBatches ? Math.max(1, Math.floor(n / t.batchSize)) : 1;
-    const { job, duplicate } = await this.requireStore().submit({
-      name: spec.name,
-      specJson: JSON.stringify(raw),
-      requestId,
-      totalIterations: itersPerEpoch * t.epochs,
-      epochs: t.epochs,
-      paramCount: net.params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0),
-    });
+    const { job, duplicate } = await this.requireStore().submit({ ...planJob(raw).job, requestId });
     if (!duplicate) this.requireRunner().enqueue(job.id);
     return { job: this.view(job), duplicate };
   }
@@ -169,9 +132,10 @@ export class Coordinator {
    * Calls `fn` with the job's history (epochs, then its end if it ended) and then live events until it
    * ends; returns an unsubscribe function. `fn` receives a done event last.
    */
-  watchJob(id: string, fn: (e: WatchedEvent) => void): () => void {
+  watchJob(id: string, fn: (e: JobEventBody) => void): () => void {
     const rec = this.requireStore().get(id);
     for (const epoch of rec.epochEvents) fn({ type: 'epoch', epoch });
+    for (const trial of rec.trials ?? []) fn({ type: 'trial', trial });
     if (TERMINAL_STATES.includes(rec.state)) {
       fn({
         type: 'done',
@@ -183,14 +147,14 @@ export class Coordinator {
           seconds: 0,
           samplesPerSecond: 0,
           message: rec.message,
+          bestSpecJson: rec.search?.bestSpecJson ?? '',
+          bestTrialJobId: rec.search?.bestTrialJobId ?? '',
         },
       });
       return () => {};
     }
     // Replay and subscription happen in one synchronous turn: no event is missed or repeated.
-    return this.events.subscribe(id, (e) => {
-      if (e.type !== 'step') fn(e);
-    });
+    return this.events.subscribe(id, fn);
   }
 
   /** Parameter names and shapes of a job's model, with its saved (best) parameters. */
@@ -207,13 +171,9 @@ export class Coordinator {
     return { names: net.params.map((p) => p.name), shapes: net.params.map((p) => [...p.shape]), model };
   }
 
-  /** Stops accepting work, checkpoints the running job, and shuts the servers down. */
+  /** Stops accepting work, checkpoints the running job, and shuts the server down. */
   async close(): Promise<void> {
     this.health.setAll('NOT_SERVING');
-    const dashboard = this.dashboard;
-    this.dashboard = null;
-    dashboard?.data.close();
-    await dashboard?.server.close();
     if (this.runner) await this.runner.stop();
     this.scheduler.close();
     this.plane.close();
@@ -233,26 +193,6 @@ export class Coordinator {
       });
     }
     await this.store?.close();
-  }
-
-  private async startDashboard(port: number, grpcHost: string): Promise<void> {
-    const data = new DashboardData({
-      listJobs: () => this.listJobs(),
-      getJob: (id) => this.getJob(id),
-      events: this.events,
-      steps: this.steps,
-      checkpoints: this.checkpoints,
-      liveState: (id) => this.runner?.liveState(id),
-    });
-    const server = new DashboardServer(data, { log: this.log });
-    try {
-      await server.start(port, this.options.httpHost ?? grpcHost);
-    } catch (e) {
-      data.close();
-      throw e;
-    }
-    this.dashboard = { server, data };
-    this.log('info', 'dashboard listening', { url: server.url });
   }
 
   private view(j: JobRecord): JobView {

@@ -1,5 +1,5 @@
 /** Live events of jobs, fanned out to watchers (WatchJob streams). */
-import type { JobState, StoredEpochEvent } from './job-store';
+import type { JobState, StoredEpochEvent, StoredTrial } from './job-store';
 
 /** The end of a job, as DoneEvent reports it. */
 export interface DoneInfo {
@@ -11,6 +11,9 @@ export interface DoneInfo {
   readonly seconds: number;
   readonly samplesPerSecond: number;
   readonly message: string;
+  /** A search job: the best trial's spec as JSON (search block removed), and its job id; '' when none. */
+  readonly bestSpecJson?: string;
+  readonly bestTrialJobId?: string;
 }
 
 /** One event of a job. */
@@ -19,19 +22,14 @@ export type JobEventBody =
   | { readonly type: 'epoch'; readonly epoch: StoredEpochEvent }
   | { readonly type: 'hint'; readonly message: string }
   | { readonly type: 'done'; readonly done: DoneInfo }
-  /** One update: `iteration` counts from 0 like StoredEpochEvent.iteration; `cost` is that batch's cost. */
-  | { readonly type: 'step'; readonly iteration: number; readonly cost: number };
-
-/** The events WatchJob streams: per-step costs are for live views (the dashboard) only. */
-export type WatchedEvent = Exclude<JobEventBody, { readonly type: 'step' }>;
+  /** A search job: one of its trials ended. */
+  | { readonly type: 'trial'; readonly trial: StoredTrial };
 
 type Listener = (e: JobEventBody) => void;
-type AnyListener = (jobId: string, e: JobEventBody) => void;
 
 /** Subscriptions by job id. */
 export class JobEvents {
   private readonly listeners = new Map<string, Set<Listener>>();
-  private readonly anyListeners = new Set<AnyListener>();
 
   /** Calls `fn` for every later event of `jobId`; returns the unsubscribe function. */
   subscribe(jobId: string, fn: Listener): () => void {
@@ -44,15 +42,8 @@ export class JobEvents {
     };
   }
 
-  /** Calls `fn` for every later event of every job (e.g. to keep recent history); returns the unsubscribe. */
-  subscribeAll(fn: AnyListener): () => void {
-    this.anyListeners.add(fn);
-    return () => void this.anyListeners.delete(fn);
-  }
-
-  /** Tells every subscriber of `jobId`, after the subscribers of all jobs. */
+  /** Tells every subscriber of `jobId`. */
   emit(jobId: string, e: JobEventBody): void {
-    for (const fn of [...this.anyListeners]) fn(jobId, e);
     for (const fn of [...(this.listeners.get(jobId) ?? [])]) fn(e);
   }
 }

@@ -1,7 +1,9 @@
 /**
- * Runs jobs one at a time, in submission order, with the in-process Trainer on a RemoteExecutor (the same
- * loop as `gradpool train`, so results match runJob). Checkpoints every `checkpointEvery` iterations and at
+ * Runs up to `maxRunning` jobs at once, started in submission order, each with the in-process Trainer on
+ * its own RemoteExecutor (the same loop as `gradpool train`, so results match runJob; the scheduler
+ * interleaves the jobs' tasks on the shared pool). Checkpoints every `checkpointEvery` iterations and at
  * every epoch end; a job found QUEUED or RUNNING at start resumes from its newest valid checkpoint.
+ * Search jobs are handed to a SearchRunner: they hold no slot, their trials are ordinary jobs queued here.
  */
 import type { Data } from '../../kernels/spec';
 import { initParams } from '../model/init';
@@ -14,9 +16,10 @@ import type { TrainState } from '../train/train-state';
 import { Trainer, type TrainEvent } from '../train/trainer';
 import type { CheckpointStore } from './checkpoint-store';
 import type { JobEvents } from './job-events';
-import type { JobRecord, JobState, JobStore } from './job-store';
+import { TERMINAL_STATES, type JobRecord, type JobState, type JobStore } from './job-store';
 import { RemoteExecutor } from './remote-executor';
 import type { Scheduler } from './scheduler';
+import { SearchRunner } from './search-runner';
 
 /** What a JobRunner works with. */
 export interface JobRunnerDeps {
@@ -27,6 +30,17 @@ export interface JobRunnerDeps {
   readonly log: Logger;
   /** Iterations between checkpoints (besides every epoch end); default 50. */
   readonly checkpointEvery?: number;
+  /** Jobs trained at the same time (default DEFAULT_MAX_RUNNING). */
+  readonly maxRunning?: number;
+}
+
+/** Default number of jobs trained at the same time. */
+export const DEFAULT_MAX_RUNNING = 4;
+
+/** A running job. */
+interface Slot {
+  interrupt: Interrupt | null;
+  done: Promise<void>;
 }
 
 /** Why a running job is being interrupted. */
@@ -38,76 +52,96 @@ class Interrupted extends Error {
   }
 }
 
-/** The job queue and the one job running. */
+/** The job queue, the jobs running, and the searches. */
 export class JobRunner {
   private readonly queue: string[] = [];
-  private current: { id: string; interrupt: Interrupt | null; snapshot?: TrainState } | null = null;
-  private loop: Promise<void> | null = null;
+  private readonly running = new Map<string, Slot>();
+  private readonly maxRunning: number;
+  private readonly searches: SearchRunner;
   private stopped = false;
 
-  constructor(private readonly deps: JobRunnerDeps) {}
+  constructor(private readonly deps: JobRunnerDeps) {
+    this.maxRunning = Math.max(1, deps.maxRunning ?? DEFAULT_MAX_RUNNING);
+    this.searches = new SearchRunner({
+      store: deps.store,
+      checkpoints: deps.checkpoints,
+      events: deps.events,
+      log: deps.log,
+      enqueue: (id) => this.enqueue(id),
+      cancel: (id) => this.cancel(id),
+    });
+  }
 
-  /** Queues every job left QUEUED or RUNNING (oldest first), e.g. after a restart. */
+  /** Queues every job left QUEUED or RUNNING (oldest first), e.g. after a restart; resumes searches. */
   resumeAll(): void {
     for (const j of this.deps.store.list().reverse()) {
       if (j.state === 'QUEUED' || j.state === 'RUNNING') this.enqueue(j.id);
     }
   }
 
-  /** Adds a job to the queue and starts the loop if idle. */
+  /** Queues a job (a search job starts its search) and starts it when a slot is free. */
   enqueue(id: string): void {
-    if (this.stopped || this.queue.includes(id) || this.current?.id === id) return;
+    if (this.stopped || this.queue.includes(id) || this.running.has(id)) return;
+    const rec = this.deps.store.get(id);
+    if (TERMINAL_STATES.includes(rec.state)) return;
+    if (rec.search) return this.searches.start(id);
     this.queue.push(id);
-    this.loop ??= this.drain().finally(() => (this.loop = null));
+    this.pump();
   }
 
-  /** The id of the running job, if any. */
+  /** The id of the oldest running job, if any. */
   get runningJobId(): string | undefined {
-    return this.current?.id;
+    return this.running.keys().next().value;
   }
 
-  /**
-   * The running job's state after its latest update (a copy the trainer no longer writes to; treat it as
-   * read-only), for live views; undefined when `id` is not running or has made no update yet.
-   */
-  liveState(id: string): TrainState | undefined {
-    return this.current?.id === id ? this.current.snapshot : undefined;
+  /** The ids of the running jobs, oldest first. */
+  get runningJobIds(): string[] {
+    return [...this.running.keys()];
   }
 
   /** Cancels a queued or running job (no-op for finished ones). */
   async cancel(id: string): Promise<void> {
+    if (this.deps.store.get(id).search) return this.searches.cancel(id);
     const i = this.queue.indexOf(id);
+    const slot = this.running.get(id);
     if (i >= 0) {
       this.queue.splice(i, 1);
       await this.end(id, 'CANCELLED', 'cancelled before it started');
-    } else if (this.current?.id === id) {
-      this.current.interrupt = 'cancel';
+    } else if (slot) {
+      slot.interrupt = 'cancel';
       this.deps.scheduler.abortJob(id, new Interrupted('cancel'));
     }
     const rec = this.deps.store.get(id);
     if (rec.state === 'QUEUED') await this.end(id, 'CANCELLED', 'cancelled');
   }
 
-  /** Stops after checkpointing the running job (which stays RUNNING, to resume on the next start). */
+  /**
+   * Stops the searches, then checkpoints the running jobs; all stay RUNNING (or QUEUED), to resume on the
+   * next start.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue.length = 0;
-    if (this.current) {
-      this.current.interrupt = 'stop';
-      this.deps.scheduler.abortJob(this.current.id, new Interrupted('stop'));
+    await this.searches.stop();
+    for (const [id, slot] of this.running) {
+      slot.interrupt = 'stop';
+      this.deps.scheduler.abortJob(id, new Interrupted('stop'));
     }
-    await this.loop;
+    await Promise.all([...this.running.values()].map((s) => s.done));
   }
 
-  private async drain(): Promise<void> {
-    for (let id = this.queue.shift(); id !== undefined; id = this.queue.shift()) {
-      this.current = { id, interrupt: null };
-      try {
-        await this.runOne(this.deps.store.get(id));
-      } catch (e) {
-        this.deps.log('error', 'job runner failed', { jobId: id, error: String(e) });
-      }
-      this.current = null;
+  /** Starts queued jobs while slots are free. */
+  private pump(): void {
+    while (!this.stopped && this.running.size < this.maxRunning && this.queue.length > 0) {
+      const id = this.queue.shift() as string;
+      const slot: Slot = { interrupt: null, done: Promise.resolve() };
+      this.running.set(id, slot);
+      slot.done = this.runOne(this.deps.store.get(id))
+        .catch((e: unknown) => this.deps.log('error', 'job runner failed', { jobId: id, error: String(e) }))
+        .finally(() => {
+          this.running.delete(id);
+          this.pump();
+        });
     }
   }
 
@@ -144,7 +178,7 @@ export class JobRunner {
     });
     let snapshot: TrainState | undefined = resume;
     let savedIteration = resume?.iteration ?? 0;
-    const current = this.current;
+    const current = this.running.get(job.id);
     const onEvent = (e: TrainEvent) => {
       if (e.type === 'hint') return events.emit(job.id, { type: 'hint', message: e.message });
       const { type: _type, ...epoch } = e;
@@ -167,9 +201,6 @@ export class JobRunner {
         afterIteration: async (state, epochEnd) => {
           await pending;
           snapshot = cloneState(state);
-          if (current) current.snapshot = snapshot;
-          const last = state.lossHistory.length - 1;
-          events.emit(job.id, { type: 'step', iteration: last, cost: state.lossHistory[last] });
           if (epochEnd || state.iteration % every === 0) {
             await checkpoints.save(job.id, snapshot);
             savedIteration = state.iteration;

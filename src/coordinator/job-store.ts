@@ -26,6 +26,40 @@ export interface StoredEpochEvent {
   readonly iteration: number;
 }
 
+/** One ended trial of a search job, as stored and replayed to watchers (a `trial` event). */
+export interface StoredTrial {
+  /** The trial's own job (an ordinary job whose parentId is the search). */
+  readonly jobId: string;
+  /** 0-based stage, and the number of stages of the search. */
+  readonly stage: number;
+  readonly stages: number;
+  /** 0-based index of the trial in its stage, and the trials of that stage. */
+  readonly trial: number;
+  readonly trials: number;
+  /** Epochs the trial trained for. */
+  readonly epochs: number;
+  /** The sampled values, by train field name (`reg` = the L2 strength). */
+  readonly values: Readonly<Record<string, number>>;
+  /** The trial's best validation accuracy, in [0, 1]. */
+  readonly valAcc: number;
+  /** FINISHED, DIVERGED, FAILED or CANCELLED. */
+  readonly state: JobState;
+  /** The diagnosis or failure reason; '' when it finished. */
+  readonly reason: string;
+  /** Milliseconds since the Unix epoch: when the trial first ran, and when it ended. */
+  readonly startedMs: number;
+  readonly endedMs: number;
+}
+
+/** What a search job keeps besides its trials. */
+export interface SearchState {
+  /** The ranges each begun stage samples from, [lo, hi] by field. */
+  readonly stageRanges: readonly Readonly<Record<string, readonly [number, number]>>[];
+  /** The best trial's job id and its spec as JSON (search block removed), once the search ended; '' before. */
+  readonly bestTrialJobId: string;
+  readonly bestSpecJson: string;
+}
+
 /** A job as stored. */
 export interface JobRecord {
   readonly id: string;
@@ -51,6 +85,14 @@ export interface JobRecord {
   readonly message: string;
   readonly paramCount: number;
   readonly epochEvents: readonly StoredEpochEvent[];
+  /** A search's trial: the search job's id. */
+  readonly parentId?: string;
+  /** Milliseconds since the Unix epoch when the job first went RUNNING. */
+  readonly startedMs?: number;
+  /** A search job: its ended trials, in the order they ended. */
+  readonly trials?: readonly StoredTrial[];
+  /** A search job: its stages' ranges and its result. */
+  readonly search?: SearchState;
 }
 
 /** What a submission provides. */
@@ -61,11 +103,26 @@ export interface NewJob {
   readonly totalIterations: number;
   readonly epochs: number;
   readonly paramCount: number;
+  /** A search's trial: the search job's id. */
+  readonly parentId?: string;
+  /** A search job: its initial search state (it gets an empty trial list as well). */
+  readonly search?: SearchState;
 }
 
 /** Fields update() may change. */
 export type JobPatch = Partial<
-  Pick<JobRecord, 'state' | 'iteration' | 'epoch' | 'bestValAcc' | 'fingerprint' | 'message' | 'epochEvents'>
+  Pick<
+    JobRecord,
+    | 'state'
+    | 'iteration'
+    | 'epoch'
+    | 'bestValAcc'
+    | 'fingerprint'
+    | 'message'
+    | 'epochEvents'
+    | 'trials'
+    | 'search'
+  >
 >;
 
 const ID_PATTERN = /^j-(\d{6,})\.json$/;
@@ -131,6 +188,8 @@ export class JobStore {
         message: '',
         paramCount: job.paramCount,
         epochEvents: [],
+        ...(job.parentId !== undefined ? { parentId: job.parentId } : {}),
+        ...(job.search !== undefined ? { search: job.search, trials: [] } : {}),
       };
       await this.write(rec);
       this.nextNumber++;
@@ -152,10 +211,13 @@ export class JobStore {
     return [...this.jobs.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   }
 
-  /** Applies `patch` to job `id` durably and returns the new record. */
+  /** Applies `patch` to job `id` durably and returns the new record (startedMs set on the first RUNNING). */
   update(id: string, patch: JobPatch): Promise<JobRecord> {
     return this.serial(async () => {
-      const rec: JobRecord = { ...this.get(id), ...patch, updatedMs: this.now() };
+      const old = this.get(id);
+      const t = this.now();
+      const started = patch.state === 'RUNNING' && old.startedMs === undefined ? { startedMs: t } : {};
+      const rec: JobRecord = { ...old, ...patch, ...started, updatedMs: t };
       await this.write(rec);
       this.jobs.set(id, rec);
       return rec;

@@ -15,16 +15,14 @@ export interface CoordinatorConfig {
   readonly checkpointEvery: number;
   /** Lowest level of the JSON log lines on stderr (default info). */
   readonly logLevel?: Level;
-  /** Port of the live dashboard on `host` (0 = any free port); no dashboard when undefined. */
-  readonly httpPort?: number;
+  /** Jobs trained at the same time, e.g. a search's trials (default 4). */
+  readonly maxRunningJobs?: number;
 }
 
 /** A coordinator started inside another program (e.g. `gradpool train --workers N`). */
 export interface EmbeddedCoordinator {
   /** The port it listens on. */
   readonly port: number;
-  /** The dashboard's address, when started with httpPort. */
-  readonly dashboardUrl?: string;
   /** Checkpoints running jobs and stops the server. */
   close(): Promise<void>;
 }
@@ -35,31 +33,28 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     dataDir: config.dataDir,
     leaseMs: config.leaseMs,
     checkpointEvery: config.checkpointEvery,
-    httpPort: config.httpPort,
+    maxRunningJobs: config.maxRunningJobs,
     log,
   });
   const port = await coordinator.start(config.port, config.host);
-  return { port, dashboardUrl: coordinator.dashboardUrl, close: () => coordinator.close() };
+  return { port, close: () => coordinator.close() };
 }
 
-/**
- * Starts the coordinator; resolves once a SIGTERM/SIGINT has checkpointed running jobs and stopped it.
- * `onListening` gets the gRPC port and, with httpPort, the dashboard's address.
- */
+/** Starts the coordinator; resolves once a SIGTERM/SIGINT has checkpointed running jobs and stopped it. */
 export async function runCoordinator(
   config: CoordinatorConfig,
-  onListening?: (port: number, dashboardUrl?: string) => void,
+  onListening?: (port: number) => void,
 ): Promise<void> {
   const log = createLogger('coordinator', undefined, config.logLevel ?? 'info');
   const coordinator = new Coordinator({
     dataDir: config.dataDir,
     leaseMs: config.leaseMs,
     checkpointEvery: config.checkpointEvery,
-    httpPort: config.httpPort,
+    maxRunningJobs: config.maxRunningJobs,
     log,
   });
   const port = await coordinator.start(config.port, config.host);
-  onListening?.(port, coordinator.dashboardUrl);
+  onListening?.(port);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
       process.off('SIGTERM', onSignal);

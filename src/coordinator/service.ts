@@ -6,7 +6,7 @@ import type { JobEvent } from '../transport/generated/gradpool/v1/JobEvent';
 import { toServiceError } from '../transport/status';
 import { encodeTensor } from '../transport/tensor-codec';
 import type { Coordinator, JobView } from './coordinator';
-import type { WatchedEvent } from './job-events';
+import type { JobEventBody } from './job-events';
 
 /** The Coordinator service implementation over `c`. */
 export function coordinatorHandlers(c: Coordinator): CoordinatorHandlers {
@@ -83,10 +83,14 @@ function toJob(j: JobView): Job {
     createdMs: j.createdMs,
     updatedMs: j.updatedMs,
     paramCount: j.paramCount,
+    parentId: j.parentId ?? '',
+    bestSpecJson: j.search?.bestSpecJson ?? '',
+    bestTrialJobId: j.search?.bestTrialJobId ?? '',
+    startedMs: j.startedMs ?? 0,
   };
 }
 
-function toJobEvent(jobId: string, e: WatchedEvent): JobEvent {
+function toJobEvent(jobId: string, e: JobEventBody): JobEvent {
   switch (e.type) {
     case 'state':
       return { jobId, state: e.state };
@@ -96,5 +100,9 @@ function toJobEvent(jobId: string, e: WatchedEvent): JobEvent {
       return { jobId, hint: e.message };
     case 'done':
       return { jobId, done: { ...e.done } };
+    case 'trial': {
+      const { jobId: trialJobId, ...trial } = e.trial;
+      return { jobId, trial: { trialJobId, ...trial, values: { ...trial.values } } };
+    }
   }
 }

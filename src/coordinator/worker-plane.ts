@@ -18,7 +18,13 @@ type ConnectCall = grpc.ServerDuplexStream<WorkerMessage__Output, CoordinatorMes
 
 /** One worker stream as a scheduler link. */
 class StreamLink implements WorkerLink {
-  /** The (job, version) whose parameters this stream was sent last. */
+  /**
+   * The (job, version) whose parameters this stream was sent last. Params go out again whenever a task
+   * needs another (job, version), even one sent before: with several jobs running at once every task
+   * then directly follows its parameters (or an earlier task of the same version), so nothing the worker
+   * evicts from its caches meanwhile can leave a task without them (it would be dropped until its lease
+   * expired).
+   */
   private sentParams = '';
 
   constructor(

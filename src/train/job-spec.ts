@@ -8,6 +8,8 @@ import { parseReg, type RegSpec } from '../model/regularizers';
 import { parseSchedule, parseUpdate } from '../optim/schedule';
 import type { ScheduleSpec, UpdateName, UpdateOptions } from '../optim/types';
 import { specError } from '../shared/errors';
+import { specWithValues, type TrialValues } from './search-plan';
+import { checkSearchFitsTrain, parseSearchSpec, type SearchSpec } from './search-spec';
 import {
   asObject,
   bool,
@@ -62,6 +64,12 @@ export interface JobSpec {
   readonly data: DataSpec;
   readonly model: ModelSpec;
   readonly train: TrainSpec;
+  /**
+   * Present for a search job: its trials are ordinary jobs with sampled train values (see search-plan.ts).
+   * A search job's `train` then holds each searched field at its range's geometric mean (only so that
+   * the trials' train block is validated here; nothing trains with it).
+   */
+  readonly search?: SearchSpec;
 }
 
 const SOURCES = ['builtin:mnist'];
@@ -153,14 +161,17 @@ function parseTrain(raw: unknown): TrainSpec {
 /** Parses and validates a job spec (already decoded from YAML or JSON). */
 export function parseJobSpec(raw: unknown): JobSpec {
   const o = asObject(raw, 'spec');
-  onlyKeys(o, ['name', 'data', 'model', 'train'], 'spec');
+  onlyKeys(o, ['name', 'data', 'model', 'train', 'search'], 'spec');
   if (o.model === undefined) throw specError('model', 'is missing; describe the network under model:');
   if (o.train === undefined) throw specError('train', 'is missing; give at least train.learningRate');
+  const search = o.search === undefined ? undefined : parseSearchSpec(o.search, 'search');
+  if (search) checkSearchFitsTrain(search, asObject(o.train, 'train'), 'search');
   const spec: JobSpec = {
     name: o.name === undefined ? 'job' : nonEmptyString(o.name, 'name'),
     data: parseData(o.data),
     model: parseModelSpec(o.model, 'model'),
-    train: parseTrain(o.train),
+    train: parseTrain(search ? midpointTrain(o.train, search) : o.train),
+    ...(search ? { search } : {}),
   };
   if (spec.train.shards > spec.train.batchSize) {
     throw specError(
@@ -169,4 +180,11 @@ export function parseJobSpec(raw: unknown): JobSpec {
     );
   }
   return spec;
+}
+
+/** The raw train block with every searched field at its range's geometric mean. */
+function midpointTrain(rawTrain: unknown, search: SearchSpec): unknown {
+  const mid: Partial<Record<string, number>> = {};
+  for (const r of search.ranges) mid[r.field] = Math.sqrt(r.lo * r.hi);
+  return specWithValues({ train: rawTrain }, mid as TrialValues).train;
 }

@@ -13,6 +13,9 @@ import { LocalExecutor } from '../train/local-executor';
 import { checkModelFitsData, loadJobData } from '../train/run-job';
 import type { EvalSplitName, ShardPlan } from '../train/step-executor';
 
+/** Default number of job contexts a worker keeps. */
+export const DEFAULT_MAX_JOBS = 8;
+
 /** Everything a worker needs to run one job's tasks. */
 export interface JobContext {
   readonly jobId: string;
@@ -34,7 +37,11 @@ export interface EvalSums {
 
 /** Cache bounds of a ShardRunner. */
 export interface ShardRunnerOptions {
-  /** Job contexts kept, least recently used dropped first (default 2). */
+  /**
+   * Job contexts kept, least recently used dropped first (default DEFAULT_MAX_JOBS: twice the jobs a
+   * coordinator trains at once by default, so concurrent jobs such as a search's trials do not evict each
+   * other's contexts and rebuild them, data splits included, on every switch).
+   */
   readonly maxJobs?: number;
   /** Parameter versions kept per job, the newest (default 2). */
   readonly versionsPerJob?: number;
@@ -50,7 +57,7 @@ export class ShardRunner {
     private readonly backend: Backend,
     options: ShardRunnerOptions = {},
   ) {
-    this.maxJobs = Math.max(1, options.maxJobs ?? 2);
+    this.maxJobs = Math.max(1, options.maxJobs ?? DEFAULT_MAX_JOBS);
     this.versionsPerJob = Math.max(1, options.versionsPerJob ?? 2);
   }
 

@@ -32,7 +32,7 @@ export interface WorkerOptions {
   readonly reconnectMinMs?: number;
   /** Largest delay before reconnecting, in milliseconds (default 5000). */
   readonly reconnectMaxMs?: number;
-  /** Job contexts kept (default 2). */
+  /** Job contexts kept (default 8, see ShardRunnerOptions.maxJobs). */
   readonly maxJobs?: number;
   /** Parameter versions kept per job (default 2). */
   readonly versionsPerJob?: number;

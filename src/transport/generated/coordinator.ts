@@ -91,6 +91,10 @@ import type {
   Tensor__Output as _gradpool_v1_Tensor__Output,
 } from './gradpool/v1/Tensor';
 import type {
+  TrialEvent as _gradpool_v1_TrialEvent,
+  TrialEvent__Output as _gradpool_v1_TrialEvent__Output,
+} from './gradpool/v1/TrialEvent';
+import type {
   WatchJobRequest as _gradpool_v1_WatchJobRequest,
   WatchJobRequest__Output as _gradpool_v1_WatchJobRequest__Output,
 } from './gradpool/v1/WatchJobRequest';
@@ -163,6 +167,7 @@ export interface ProtoGrpcType {
       >;
       TaskFailed: MessageTypeDefinition<_gradpool_v1_TaskFailed, _gradpool_v1_TaskFailed__Output>;
       Tensor: MessageTypeDefinition<_gradpool_v1_Tensor, _gradpool_v1_Tensor__Output>;
+      TrialEvent: MessageTypeDefinition<_gradpool_v1_TrialEvent, _gradpool_v1_TrialEvent__Output>;
       WatchJobRequest: MessageTypeDefinition<
         _gradpool_v1_WatchJobRequest,
         _gradpool_v1_WatchJobRequest__Output

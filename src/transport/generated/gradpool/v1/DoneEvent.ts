@@ -20,6 +20,11 @@ export interface DoneEvent {
    */
   samplesPerSecond?: number | string;
   message?: string;
+  /**
+   * A search job: the best trial's spec as JSON (see Job.best_spec_json) and its job id; empty otherwise.
+   */
+  bestSpecJson?: string;
+  bestTrialJobId?: string;
 }
 
 export interface DoneEvent__Output {
@@ -36,4 +41,9 @@ export interface DoneEvent__Output {
    */
   samplesPerSecond: number;
   message: string;
+  /**
+   * A search job: the best trial's spec as JSON (see Job.best_spec_json) and its job id; empty otherwise.
+   */
+  bestSpecJson: string;
+  bestTrialJobId: string;
 }

@@ -52,6 +52,22 @@ export interface Job {
    * Total number of trainable scalars.
    */
   paramCount?: number | string | Long;
+  /**
+   * A search's trial: the id of its search job; empty otherwise.
+   */
+  parentId?: string;
+  /**
+   * A search job, once it ended with a finished trial: the best trial's spec as JSON (search block
+   * removed, train.epochs the user's own: ready to train for longer), and that trial's job id.
+   * A search job's epoch / epochs count its ended trials out of all; iteration / total_iterations add
+   * up its trials' updates.
+   */
+  bestSpecJson?: string;
+  bestTrialJobId?: string;
+  /**
+   * Milliseconds since the Unix epoch when the job first ran; 0 before.
+   */
+  startedMs?: number | string | Long;
 }
 
 export interface Job__Output {
@@ -100,4 +116,20 @@ export interface Job__Output {
    * Total number of trainable scalars.
    */
   paramCount: number;
+  /**
+   * A search's trial: the id of its search job; empty otherwise.
+   */
+  parentId: string;
+  /**
+   * A search job, once it ended with a finished trial: the best trial's spec as JSON (search block
+   * removed, train.epochs the user's own: ready to train for longer), and that trial's job id.
+   * A search job's epoch / epochs count its ended trials out of all; iteration / total_iterations add
+   * up its trials' updates.
+   */
+  bestSpecJson: string;
+  bestTrialJobId: string;
+  /**
+   * Milliseconds since the Unix epoch when the job first ran; 0 before.
+   */
+  startedMs: number;
 }

@@ -12,6 +12,10 @@ import type {
   DoneEvent as _gradpool_v1_DoneEvent,
   DoneEvent__Output as _gradpool_v1_DoneEvent__Output,
 } from '../../gradpool/v1/DoneEvent';
+import type {
+  TrialEvent as _gradpool_v1_TrialEvent,
+  TrialEvent__Output as _gradpool_v1_TrialEvent__Output,
+} from '../../gradpool/v1/TrialEvent';
 
 export interface JobEvent {
   jobId?: string;
@@ -31,7 +35,12 @@ export interface JobEvent {
    * The job ended (FINISHED, DIVERGED, CANCELLED or FAILED); the stream closes after it.
    */
   done?: _gradpool_v1_DoneEvent | null;
-  event?: 'state' | 'epoch' | 'hint' | 'done';
+  /**
+   * A search job: one of its trials ended (history first, then live, like epochs). The trials' own
+   * epochs are not part of the search job's stream: watch the trial's job for those.
+   */
+  trial?: _gradpool_v1_TrialEvent | null;
+  event?: 'state' | 'epoch' | 'hint' | 'done' | 'trial';
 }
 
 export interface JobEvent__Output {
@@ -52,5 +61,10 @@ export interface JobEvent__Output {
    * The job ended (FINISHED, DIVERGED, CANCELLED or FAILED); the stream closes after it.
    */
   done?: _gradpool_v1_DoneEvent__Output | null;
-  event?: 'state' | 'epoch' | 'hint' | 'done';
+  /**
+   * A search job: one of its trials ended (history first, then live, like epochs). The trials' own
+   * epochs are not part of the search job's stream: watch the trial's job for those.
+   */
+  trial?: _gradpool_v1_TrialEvent__Output | null;
+  event?: 'state' | 'epoch' | 'hint' | 'done' | 'trial';
 }
