@@ -8,8 +8,10 @@
  * fails with RESOURCE_EXHAUSTED.
  *
  * Keepalive: without it a call across a silent partition hangs forever. Clients ping every second
- * (also without active calls) and drop the connection when a ping is not answered within a second, so a
- * partition surfaces as UNAVAILABLE in about 2 s and the worker reconnects. Servers must accept pings
+ * (also without active calls) and drop the connection when a ping is not answered within 4 s, so a
+ * partition surfaces as UNAVAILABLE in about 5 s and the worker reconnects. (With a 1 s timeout, any
+ * event-loop stall over a second on a loaded machine — a coordinator loading a dataset, a busy CPU shared
+ * by several processes — dropped healthy connections; 4 s keeps detection within seconds without that.) Servers must accept pings
  * that often: grpc-js servers never punish frequent pings, and the `grpc.http2.*` entries make other gRPC
  * implementations (C-core based servers and proxies) accept them too instead of answering GOAWAY
  * "too_many_pings". Servers do not ping: a worker busy computing on its main thread may not answer within
@@ -22,7 +24,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** Interval between client keepalive pings, in milliseconds. */
 export const KEEPALIVE_TIME_MS = 1000;
 /** How long a client waits for a ping's answer before it drops the connection, in milliseconds. */
-export const KEEPALIVE_TIMEOUT_MS = 1000;
+export const KEEPALIVE_TIMEOUT_MS = 4000;
 /** First and largest delay between the channel's own connection attempts, in milliseconds. */
 export const RECONNECT_BACKOFF_MS = Object.freeze({ initial: 250, max: 5000 });
 
