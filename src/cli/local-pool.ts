@@ -58,7 +58,7 @@ async function stopWorker(w: LocalWorker): Promise<void> {
 
 /**
  * Runs the spec on a local pool of `workers` worker processes, each with `threads` cpu-pool threads;
- * returns the exit code of the job.
+ * returns the exit code of the job. With `httpPort`, the embedded coordinator serves the live dashboard.
  */
 export async function trainOnLocalPool(
   specPath: string,
@@ -67,9 +67,10 @@ export async function trainOnLocalPool(
   threads: number,
   io: Io,
   log: Logger,
+  options: { readonly httpPort?: number } = {},
 ): Promise<number> {
   parseJobSpec(readSpecFile(specPath)); // fail on a bad spec before starting anything
-  return onLocalPool({ workers, backend, threads }, io, log, (client) =>
+  return onLocalPool({ workers, backend, threads, httpPort: options.httpPort }, io, log, (client) =>
     submitCommand(client, specPath, { watch: true }, io),
   );
 }
@@ -82,6 +83,8 @@ export interface LocalPoolOptions {
   readonly backend: string;
   /** cpu-pool threads per worker. */
   readonly threads: number;
+  /** Port of the embedded coordinator's live dashboard; none when undefined. */
+  readonly httpPort?: number;
 }
 
 /**
@@ -100,9 +103,12 @@ export async function onLocalPool<T>(
   const quiet: Logger = (level, msg, fields) =>
     level !== 'info' && level !== 'debug' && log(level, msg, fields);
   const coordinator = await startCoordinator(
-    { port: 0, host: '127.0.0.1', dataDir, leaseMs: 10_000, checkpointEvery: 50 },
+    { port: 0, host: '127.0.0.1', dataDir, leaseMs: 10_000, checkpointEvery: 50, httpPort: options.httpPort },
     quiet,
   );
+  if (coordinator.dashboardUrl) {
+    io.err(`gradpool dashboard on ${coordinator.dashboardUrl} (until the job ends)`);
+  }
   const address = `127.0.0.1:${coordinator.port}`;
   log('info', 'local pool started', { coordinator: address, workers, backend, threads });
   const pool = Array.from({ length: workers }, (_, i) => startWorker(address, i + 1, backend, threads));

@@ -118,10 +118,18 @@ async function main(argv: string[]): Promise<number> {
         '--threads <n>',
         'cpu-pool threads per process (default: GRADPOOL_THREADS, else the CPUs shared among the processes)',
       )
+      .option('--http-port <port>', 'live dashboard of the local pool on 127.0.0.1 (0 = any free port)')
       .action(
         async (
           specPath: string,
-          opts: { json: boolean; backend?: string; workers: string; pictures?: string; threads?: string },
+          opts: {
+            json: boolean;
+            backend?: string;
+            workers: string;
+            pictures?: string;
+            threads?: string;
+            httpPort?: string;
+          },
         ) => {
           json = opts.json;
           const backend = opts.backend ? parseBackendName(opts.backend, '--backend') : config.backend;
@@ -131,6 +139,10 @@ async function main(argv: string[]): Promise<number> {
               'E_BAD_ARGS',
               '--pictures is not wired for --workers N yet; train in-process (--workers 0)',
             );
+          if (workers === 0 && opts.httpPort !== undefined)
+            throw new GradpoolError('E_BAD_ARGS', '--http-port needs a local pool (--workers N with N > 0)');
+          const httpPort =
+            opts.httpPort === undefined ? undefined : intFlag(opts.httpPort, '--http-port', 0, 65535);
           // N local workers share this machine's CPUs rather than each taking all of them.
           const threads =
             threadsOf(opts.threads, config) ??
@@ -144,7 +156,7 @@ async function main(argv: string[]): Promise<number> {
                   out,
                   err,
                 )
-              : await trainOnLocalPool(specPath, workers, backend, threads, io(json), log);
+              : await trainOnLocalPool(specPath, workers, backend, threads, io(json), log, { httpPort });
         },
       );
 
@@ -193,6 +205,7 @@ async function main(argv: string[]): Promise<number> {
       .option('--checkpoint-every <n>', 'iterations between checkpoints, besides every epoch end', '50')
       .option('--max-running-jobs <n>', 'jobs trained at the same time (e.g. the trials of a search)', '4')
       .option('--json', 'print the listening address as JSON', false)
+      .option('--http-port <port>', 'serve the live dashboard on this port of --host (0 = any free port)')
       .action(
         async (opts: {
           port: string;
@@ -202,6 +215,7 @@ async function main(argv: string[]): Promise<number> {
           checkpointEvery: string;
           maxRunningJobs: string;
           json: boolean;
+          httpPort?: string;
         }) => {
           const cfg = Object.freeze({
             port: intFlag(opts.port, '--port', 0, 65535),
@@ -210,14 +224,22 @@ async function main(argv: string[]): Promise<number> {
             leaseMs: intFlag(opts.leaseMs, '--lease-ms', 1, 3_600_000),
             checkpointEvery: intFlag(opts.checkpointEvery, '--checkpoint-every', 1, 1_000_000_000),
             maxRunningJobs: intFlag(opts.maxRunningJobs, '--max-running-jobs', 1, 1024),
+            httpPort:
+              opts.httpPort === undefined ? undefined : intFlag(opts.httpPort, '--http-port', 0, 65535),
           });
-          await runCoordinator({ ...cfg, logLevel: config.logLevel }, (port) =>
+          await runCoordinator({ ...cfg, logLevel: config.logLevel }, (port, dashboardUrl) => {
             out(
               opts.json
-                ? JSON.stringify({ type: 'listening', host: cfg.host, port })
+                ? JSON.stringify({
+                    type: 'listening',
+                    host: cfg.host,
+                    port,
+                    ...(dashboardUrl && { dashboardUrl }),
+                  })
                 : `gradpool coordinator listening on ${cfg.host}:${port}`,
-            ),
-          );
+            );
+            if (dashboardUrl && !opts.json) out(`gradpool dashboard on ${dashboardUrl}`);
+          });
         },
       );
 

@@ -13,12 +13,15 @@ import { HealthService } from '../transport/health';
 import { protos, SERVICE_NAMES } from '../transport/proto';
 import { CheckpointStore, type SavedModel } from './checkpoint-store';
 import { systemClock, type Clock } from './clock';
-import { JobEvents, type JobEventBody } from './job-events';
+import { DashboardData } from './http/dashboard-data';
+import { DashboardServer } from './http/dashboard-server';
+import { JobEvents, type WatchedEvent } from './job-events';
 import { planJob } from './job-plan';
 import { JobRunner } from './job-runner';
 import { JobStore, TERMINAL_STATES, type JobRecord } from './job-store';
 import { Scheduler } from './scheduler';
 import { coordinatorHandlers } from './service';
+import { StepHistory } from './step-history';
 import { WorkerPlane } from './worker-plane';
 
 /** Coordinator settings. */
@@ -33,6 +36,10 @@ export interface CoordinatorOptions {
   readonly shutdownGraceMs?: number;
   /** Jobs trained at the same time, e.g. a search's trials (default 4). */
   readonly maxRunningJobs?: number;
+  /** Port of the live dashboard (0 = any free port); no dashboard when undefined. */
+  readonly httpPort?: number;
+  /** Address the dashboard binds (default: the gRPC host). */
+  readonly httpHost?: string;
   readonly clock?: Clock;
   readonly log?: Logger;
 }
@@ -50,6 +57,9 @@ export class Coordinator {
   private readonly scheduler: Scheduler;
   private readonly checkpoints: CheckpointStore;
   private readonly events = new JobEvents();
+  /** Recent per-step costs, for the dashboard's late joiners. */
+  private readonly steps = new StepHistory();
+  private dashboard: { server: DashboardServer; data: DashboardData } | null = null;
   private readonly plane: WorkerPlane;
   private readonly health = new HealthService({
     '': 'SERVING',
@@ -67,6 +77,14 @@ export class Coordinator {
     });
     this.checkpoints = new CheckpointStore(options.dataDir, this.log);
     this.plane = new WorkerPlane(this.scheduler, this.log);
+    this.events.subscribeAll((id, e) => {
+      if (e.type === 'step') this.steps.record(id, e);
+    });
+  }
+
+  /** The dashboard's address (http://host:port/) once started with httpPort; undefined otherwise. */
+  get dashboardUrl(): string | undefined {
+    return this.dashboard?.server.url;
   }
 
   /** Opens the store, resumes unfinished jobs, and serves on host:port; resolves with the bound port. */
@@ -90,6 +108,14 @@ export class Coordinator {
         err ? reject(err) : resolve(p),
       ),
     );
+    if (this.options.httpPort !== undefined) {
+      try {
+        await this.startDashboard(this.options.httpPort, host);
+      } catch (e) {
+        server.forceShutdown();
+        throw e;
+      }
+    }
     this.server = server;
     this.runner.resumeAll();
     this.log('info', 'coordinator listening', { host, port: bound });
@@ -132,7 +158,7 @@ export class Coordinator {
    * Calls `fn` with the job's history (epochs, then its end if it ended) and then live events until it
    * ends; returns an unsubscribe function. `fn` receives a done event last.
    */
-  watchJob(id: string, fn: (e: JobEventBody) => void): () => void {
+  watchJob(id: string, fn: (e: WatchedEvent) => void): () => void {
     const rec = this.requireStore().get(id);
     for (const epoch of rec.epochEvents) fn({ type: 'epoch', epoch });
     for (const trial of rec.trials ?? []) fn({ type: 'trial', trial });
@@ -154,7 +180,9 @@ export class Coordinator {
       return () => {};
     }
     // Replay and subscription happen in one synchronous turn: no event is missed or repeated.
-    return this.events.subscribe(id, fn);
+    return this.events.subscribe(id, (e) => {
+      if (e.type !== 'step') fn(e);
+    });
   }
 
   /** Parameter names and shapes of a job's model, with its saved (best) parameters. */
@@ -171,9 +199,13 @@ export class Coordinator {
     return { names: net.params.map((p) => p.name), shapes: net.params.map((p) => [...p.shape]), model };
   }
 
-  /** Stops accepting work, checkpoints the running job, and shuts the server down. */
+  /** Stops accepting work, checkpoints the running job, and shuts the servers down. */
   async close(): Promise<void> {
     this.health.setAll('NOT_SERVING');
+    const dashboard = this.dashboard;
+    this.dashboard = null;
+    dashboard?.data.close();
+    await dashboard?.server.close();
     if (this.runner) await this.runner.stop();
     this.scheduler.close();
     this.plane.close();
@@ -193,6 +225,26 @@ export class Coordinator {
       });
     }
     await this.store?.close();
+  }
+
+  private async startDashboard(port: number, grpcHost: string): Promise<void> {
+    const data = new DashboardData({
+      listJobs: () => this.listJobs(),
+      getJob: (id) => this.getJob(id),
+      events: this.events,
+      steps: this.steps,
+      checkpoints: this.checkpoints,
+      liveState: (id) => this.runner?.liveState(id),
+    });
+    const server = new DashboardServer(data, { log: this.log });
+    try {
+      await server.start(port, this.options.httpHost ?? grpcHost);
+    } catch (e) {
+      data.close();
+      throw e;
+    }
+    this.dashboard = { server, data };
+    this.log('info', 'dashboard listening', { url: server.url });
   }
 
   private view(j: JobRecord): JobView {

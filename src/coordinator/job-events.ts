@@ -23,13 +23,20 @@ export type JobEventBody =
   | { readonly type: 'hint'; readonly message: string }
   | { readonly type: 'done'; readonly done: DoneInfo }
   /** A search job: one of its trials ended. */
-  | { readonly type: 'trial'; readonly trial: StoredTrial };
+  | { readonly type: 'trial'; readonly trial: StoredTrial }
+  /** One update: `iteration` counts from 0 like StoredEpochEvent.iteration; `cost` is that batch's cost. */
+  | { readonly type: 'step'; readonly iteration: number; readonly cost: number };
+
+/** The events WatchJob streams: per-step costs are for live views (the dashboard) only. */
+export type WatchedEvent = Exclude<JobEventBody, { readonly type: 'step' }>;
 
 type Listener = (e: JobEventBody) => void;
+type AnyListener = (jobId: string, e: JobEventBody) => void;
 
 /** Subscriptions by job id. */
 export class JobEvents {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly anyListeners = new Set<AnyListener>();
 
   /** Calls `fn` for every later event of `jobId`; returns the unsubscribe function. */
   subscribe(jobId: string, fn: Listener): () => void {
@@ -42,8 +49,15 @@ export class JobEvents {
     };
   }
 
-  /** Tells every subscriber of `jobId`. */
+  /** Calls `fn` for every later event of every job (e.g. to keep recent history); returns the unsubscribe. */
+  subscribeAll(fn: AnyListener): () => void {
+    this.anyListeners.add(fn);
+    return () => void this.anyListeners.delete(fn);
+  }
+
+  /** Tells every subscriber of `jobId`, after the subscribers of all jobs. */
   emit(jobId: string, e: JobEventBody): void {
+    for (const fn of [...this.anyListeners]) fn(jobId, e);
     for (const fn of [...(this.listeners.get(jobId) ?? [])]) fn(e);
   }
 }

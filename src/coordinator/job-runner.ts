@@ -40,6 +40,7 @@ export const DEFAULT_MAX_RUNNING = 4;
 /** A running job. */
 interface Slot {
   interrupt: Interrupt | null;
+  snapshot?: TrainState;
   done: Promise<void>;
 }
 
@@ -97,6 +98,14 @@ export class JobRunner {
   /** The ids of the running jobs, oldest first. */
   get runningJobIds(): string[] {
     return [...this.running.keys()];
+  }
+
+  /**
+   * The running job's state after its latest update (a copy the trainer no longer writes to; treat it as
+   * read-only), for live views; undefined when `id` is not running or has made no update yet.
+   */
+  liveState(id: string): TrainState | undefined {
+    return this.running.get(id)?.snapshot;
   }
 
   /** Cancels a queued or running job (no-op for finished ones). */
@@ -201,6 +210,9 @@ export class JobRunner {
         afterIteration: async (state, epochEnd) => {
           await pending;
           snapshot = cloneState(state);
+          if (current) current.snapshot = snapshot;
+          const last = state.lossHistory.length - 1;
+          events.emit(job.id, { type: 'step', iteration: last, cost: state.lossHistory[last] });
           if (epochEnd || state.iteration % every === 0) {
             await checkpoints.save(job.id, snapshot);
             savedIteration = state.iteration;

@@ -17,12 +17,16 @@ export interface CoordinatorConfig {
   readonly logLevel?: Level;
   /** Jobs trained at the same time, e.g. a search's trials (default 4). */
   readonly maxRunningJobs?: number;
+  /** Port of the live dashboard on `host` (0 = any free port); no dashboard when undefined. */
+  readonly httpPort?: number;
 }
 
 /** A coordinator started inside another program (e.g. `gradpool train --workers N`). */
 export interface EmbeddedCoordinator {
   /** The port it listens on. */
   readonly port: number;
+  /** The dashboard's address, when started with httpPort. */
+  readonly dashboardUrl?: string;
   /** Checkpoints running jobs and stops the server. */
   close(): Promise<void>;
 }
@@ -34,16 +38,20 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     leaseMs: config.leaseMs,
     checkpointEvery: config.checkpointEvery,
     maxRunningJobs: config.maxRunningJobs,
+    httpPort: config.httpPort,
     log,
   });
   const port = await coordinator.start(config.port, config.host);
-  return { port, close: () => coordinator.close() };
+  return { port, dashboardUrl: coordinator.dashboardUrl, close: () => coordinator.close() };
 }
 
-/** Starts the coordinator; resolves once a SIGTERM/SIGINT has checkpointed running jobs and stopped it. */
+/**
+ * Starts the coordinator; resolves once a SIGTERM/SIGINT has checkpointed running jobs and stopped it.
+ * `onListening` gets the gRPC port and, with httpPort, the dashboard's address.
+ */
 export async function runCoordinator(
   config: CoordinatorConfig,
-  onListening?: (port: number) => void,
+  onListening?: (port: number, dashboardUrl?: string) => void,
 ): Promise<void> {
   const log = createLogger('coordinator', undefined, config.logLevel ?? 'info');
   const coordinator = new Coordinator({
@@ -51,10 +59,11 @@ export async function runCoordinator(
     leaseMs: config.leaseMs,
     checkpointEvery: config.checkpointEvery,
     maxRunningJobs: config.maxRunningJobs,
+    httpPort: config.httpPort,
     log,
   });
   const port = await coordinator.start(config.port, config.host);
-  onListening?.(port);
+  onListening?.(port, coordinator.dashboardUrl);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
       process.off('SIGTERM', onSignal);

@@ -6,7 +6,7 @@ import type { JobEvent } from '../transport/generated/gradpool/v1/JobEvent';
 import { toServiceError } from '../transport/status';
 import { encodeTensor } from '../transport/tensor-codec';
 import type { Coordinator, JobView } from './coordinator';
-import type { JobEventBody } from './job-events';
+import type { WatchedEvent } from './job-events';
 
 /** The Coordinator service implementation over `c`. */
 export function coordinatorHandlers(c: Coordinator): CoordinatorHandlers {
@@ -90,7 +90,7 @@ function toJob(j: JobView): Job {
   };
 }
 
-function toJobEvent(jobId: string, e: JobEventBody): JobEvent {
+function toJobEvent(jobId: string, e: WatchedEvent): JobEvent {
   switch (e.type) {
     case 'state':
       return { jobId, state: e.state };
