@@ -1,9 +1,11 @@
 /** Client commands: submit, watch, jobs, cancel, export. They speak to a coordinator through its client only. */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync, renameSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { CoordinatorClient } from '../coordinator/client';
 import { parseJobSpec } from '../train/job-spec';
 import { readSpecFile } from './load-spec';
+import { reportPictures, writeJobPictures } from './pictures';
 import { EventPrinter, exitCodeOf, jobsTable, progressBar } from './render';
 
 /** Where output goes, and whether it is JSON. */
@@ -52,12 +54,13 @@ export async function watchJob(client: CoordinatorClient, jobId: string, io: Io)
 export async function submitCommand(
   client: CoordinatorClient,
   specPath: string,
-  opts: { watch: boolean; requestId?: string },
+  opts: { watch: boolean; requestId?: string; onSubmitted?: (jobId: string) => void },
   io: Io,
 ): Promise<number> {
   const raw = readSpecFile(specPath);
   parseJobSpec(raw); // the same validation the coordinator applies, before anything is sent
   const { job, duplicate } = await client.submit(raw, opts.requestId ?? randomUUID());
+  opts.onSubmitted?.(job.id);
   if (io.json) io.out(JSON.stringify({ type: 'submitted', jobId: job.id, duplicate }));
   else io.err(`submitted job ${job.id}${duplicate ? ' (already submitted with this request id)' : ''}`);
   return opts.watch ? watchJob(client, job.id, io) : 0;
@@ -109,5 +112,8 @@ export async function exportCommand(
   if (io.json)
     io.out(JSON.stringify({ type: 'exported', jobId, file, params: params.length, values: count }));
   else io.out(`exported ${params.length} parameters (${count} values) of job ${jobId} to ${file}`);
+  // The curves and first-layer weights beside the model: model.json → model.loss.png, …
+  const prefix = `${basename(file).replace(/\.json$/i, '')}.`;
+  reportPictures(await writeJobPictures(client, jobId, dirname(file), prefix), io);
   return 0;
 }

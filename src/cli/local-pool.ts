@@ -11,6 +11,7 @@ import { startCoordinator } from '../coordinator/main';
 import type { Logger } from '../shared/log';
 import { parseJobSpec } from '../train/job-spec';
 import { submitCommand, type Io } from './jobs';
+import { reportPictures, writeJobPictures } from './pictures';
 import { readSpecFile } from './load-spec';
 
 /** Milliseconds a worker gets to finish its task after SIGTERM before it is killed. */
@@ -67,12 +68,22 @@ export async function trainOnLocalPool(
   threads: number,
   io: Io,
   log: Logger,
-  options: { readonly httpPort?: number } = {},
+  options: { readonly httpPort?: number; readonly pictures?: string } = {},
 ): Promise<number> {
   parseJobSpec(readSpecFile(specPath)); // fail on a bad spec before starting anything
-  return onLocalPool({ workers, backend, threads, httpPort: options.httpPort }, io, log, (client) =>
-    submitCommand(client, specPath, { watch: true }, io),
-  );
+  return onLocalPool({ workers, backend, threads, httpPort: options.httpPort }, io, log, async (client) => {
+    let jobId = '';
+    const code = await submitCommand(
+      client,
+      specPath,
+      { watch: true, onSubmitted: (id) => (jobId = id) },
+      io,
+    );
+    if (options.pictures !== undefined && jobId) {
+      reportPictures(await writeJobPictures(client, jobId, options.pictures), io);
+    }
+    return code;
+  });
 }
 
 /** The shape of a local pool. */

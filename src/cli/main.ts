@@ -105,10 +105,7 @@ async function main(argv: string[]): Promise<number> {
       .description('run a job spec (YAML or JSON): in this process, or on a local pool with --workers N')
       .argument('<spec>', 'job spec file')
       .option('--workers <n>', 'worker processes on a local pool; 0 = train in this process', '0')
-      .option(
-        '--pictures <dir>',
-        'write loss.png, accuracy.png and weights.png into DIR at the end (in-process only)',
-      )
+      .option('--pictures <dir>', 'write loss.png, accuracy.png and weights.png into DIR at the end')
       .option('--json', 'print one JSON object per line', false)
       .option(
         '--backend <name>',
@@ -134,11 +131,6 @@ async function main(argv: string[]): Promise<number> {
           json = opts.json;
           const backend = opts.backend ? parseBackendName(opts.backend, '--backend') : config.backend;
           const workers = intFlag(opts.workers, '--workers', 0, 64);
-          if (workers > 0 && opts.pictures !== undefined)
-            throw new GradpoolError(
-              'E_BAD_ARGS',
-              '--pictures is not wired for --workers N yet; train in-process (--workers 0)',
-            );
           if (workers === 0 && opts.httpPort !== undefined)
             throw new GradpoolError('E_BAD_ARGS', '--http-port needs a local pool (--workers N with N > 0)');
           const httpPort =
@@ -156,7 +148,10 @@ async function main(argv: string[]): Promise<number> {
                   out,
                   err,
                 )
-              : await trainOnLocalPool(specPath, workers, backend, threads, io(json), log, { httpPort });
+              : await trainOnLocalPool(specPath, workers, backend, threads, io(json), log, {
+                  httpPort,
+                  pictures: opts.pictures,
+                });
         },
       );
 

@@ -75,6 +75,13 @@ export class CoordinatorClient {
     });
   }
 
+  /** The job's curves: cost per update, train and validation accuracy per epoch boundary. */
+  jobHistory(jobId: string): Promise<{ loss: number[]; trainAcc: number[]; valAcc: number[] }> {
+    return this.unary<{ loss: number[]; trainAcc: number[]; valAcc: number[] }>((cb) =>
+      this.client.GetJobHistory({ jobId }, this.deadline(), cb as never),
+    );
+  }
+
   /** The job's exported parameters, in model order. */
   exportModel(jobId: string): Promise<ExportedParam[]> {
     return new Promise((resolve, reject) => {

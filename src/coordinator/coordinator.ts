@@ -185,6 +185,21 @@ export class Coordinator {
     });
   }
 
+  /**
+   * A job's curves: the cost of every update (from the running job's state, else its newest checkpoint)
+   * and the accuracies of its epoch events.
+   */
+  async jobHistory(id: string): Promise<{ loss: number[]; trainAcc: number[]; valAcc: number[] }> {
+    const rec = this.requireStore().get(id);
+    const live = this.runner?.liveState(id);
+    const loss = live ? [...live.lossHistory] : ((await this.checkpoints.load(id))?.lossHistory ?? []);
+    return {
+      loss,
+      trainAcc: rec.epochEvents.map((e) => e.trainAcc),
+      valAcc: rec.epochEvents.map((e) => e.valAcc),
+    };
+  }
+
   /** Parameter names and shapes of a job's model, with its saved (best) parameters. */
   async exportModel(id: string): Promise<{ names: string[]; shapes: number[][]; model: SavedModel }> {
     const rec = this.requireStore().get(id);

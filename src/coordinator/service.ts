@@ -52,6 +52,7 @@ export function coordinatorHandlers(c: Coordinator): CoordinatorHandlers {
         call.emit('error', toServiceError(e));
       }
     },
+    GetJobHistory: unary((req) => c.jobHistory(req.jobId)),
     ExportModel: (call) => {
       c.exportModel(call.request.jobId).then(
         ({ names, shapes, model }) => {

@@ -52,13 +52,16 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   }
 }
 
-/** Writes loss.png, accuracy.png and weights.png into `dir` (created if missing); returns their paths. */
-export function writeTrainingPictures(dir: string, p: TrainingPictures): PicturePaths {
+/**
+ * Writes loss.png, accuracy.png and weights.png (each name after `prefix`, e.g. `model.` for files beside
+ * model.json) into `dir` (created if missing); returns their paths.
+ */
+export function writeTrainingPictures(dir: string, p: TrainingPictures, prefix = ''): PicturePaths {
   mkdirSync(dir, { recursive: true });
   const paths: PicturePaths = {
-    loss: join(dir, 'loss.png'),
-    accuracy: join(dir, 'accuracy.png'),
-    weights: join(dir, 'weights.png'),
+    loss: join(dir, `${prefix}loss.png`),
+    accuracy: join(dir, `${prefix}accuracy.png`),
+    weights: join(dir, `${prefix}weights.png`),
   };
   writeFileAtomic(paths.loss, lossCurvePng(p.lossHistory));
   writeFileAtomic(paths.accuracy, accuracyPng(p.trainAcc, p.valAcc));

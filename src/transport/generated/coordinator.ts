@@ -51,6 +51,10 @@ import type {
   JobEvent__Output as _gradpool_v1_JobEvent__Output,
 } from './gradpool/v1/JobEvent';
 import type {
+  JobHistory as _gradpool_v1_JobHistory,
+  JobHistory__Output as _gradpool_v1_JobHistory__Output,
+} from './gradpool/v1/JobHistory';
+import type {
   ListJobsRequest as _gradpool_v1_ListJobsRequest,
   ListJobsRequest__Output as _gradpool_v1_ListJobsRequest__Output,
 } from './gradpool/v1/ListJobsRequest';
@@ -144,6 +148,7 @@ export interface ProtoGrpcType {
       Hello: MessageTypeDefinition<_gradpool_v1_Hello, _gradpool_v1_Hello__Output>;
       Job: MessageTypeDefinition<_gradpool_v1_Job, _gradpool_v1_Job__Output>;
       JobEvent: MessageTypeDefinition<_gradpool_v1_JobEvent, _gradpool_v1_JobEvent__Output>;
+      JobHistory: MessageTypeDefinition<_gradpool_v1_JobHistory, _gradpool_v1_JobHistory__Output>;
       JobState: EnumTypeDefinition;
       ListJobsRequest: MessageTypeDefinition<
         _gradpool_v1_ListJobsRequest,

@@ -20,6 +20,10 @@ import type {
   JobEvent__Output as _gradpool_v1_JobEvent__Output,
 } from '../../gradpool/v1/JobEvent';
 import type {
+  JobHistory as _gradpool_v1_JobHistory,
+  JobHistory__Output as _gradpool_v1_JobHistory__Output,
+} from '../../gradpool/v1/JobHistory';
+import type {
   ListJobsRequest as _gradpool_v1_ListJobsRequest,
   ListJobsRequest__Output as _gradpool_v1_ListJobsRequest__Output,
 } from '../../gradpool/v1/ListJobsRequest';
@@ -170,6 +174,55 @@ export interface CoordinatorClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
 
   /**
+   * The job's training curves so far: the cost of every update and the per-epoch accuracies (what the
+   * loss and accuracy pictures show). NOT_FOUND for an unknown job.
+   */
+  GetJobHistory(
+    argument: _gradpool_v1_GetJobRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_JobHistory__Output>,
+  ): grpc.ClientUnaryCall;
+  GetJobHistory(
+    argument: _gradpool_v1_GetJobRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_JobHistory__Output>,
+  ): grpc.ClientUnaryCall;
+  GetJobHistory(
+    argument: _gradpool_v1_GetJobRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_JobHistory__Output>,
+  ): grpc.ClientUnaryCall;
+  GetJobHistory(
+    argument: _gradpool_v1_GetJobRequest,
+    callback: grpc.requestCallback<_gradpool_v1_JobHistory__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * The job's training curves so far: the cost of every update and the per-epoch accuracies (what the
+   * loss and accuracy pictures show). NOT_FOUND for an unknown job.
+   */
+  getJobHistory(
+    argument: _gradpool_v1_GetJobRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_JobHistory__Output>,
+  ): grpc.ClientUnaryCall;
+  getJobHistory(
+    argument: _gradpool_v1_GetJobRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_JobHistory__Output>,
+  ): grpc.ClientUnaryCall;
+  getJobHistory(
+    argument: _gradpool_v1_GetJobRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_JobHistory__Output>,
+  ): grpc.ClientUnaryCall;
+  getJobHistory(
+    argument: _gradpool_v1_GetJobRequest,
+    callback: grpc.requestCallback<_gradpool_v1_JobHistory__Output>,
+  ): grpc.ClientUnaryCall;
+
+  /**
    * Every job, newest first.
    */
   ListJobs(
@@ -314,6 +367,12 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   GetJob: grpc.handleUnaryCall<_gradpool_v1_GetJobRequest__Output, _gradpool_v1_Job>;
 
   /**
+   * The job's training curves so far: the cost of every update and the per-epoch accuracies (what the
+   * loss and accuracy pictures show). NOT_FOUND for an unknown job.
+   */
+  GetJobHistory: grpc.handleUnaryCall<_gradpool_v1_GetJobRequest__Output, _gradpool_v1_JobHistory>;
+
+  /**
    * Every job, newest first.
    */
   ListJobs: grpc.handleUnaryCall<_gradpool_v1_ListJobsRequest__Output, _gradpool_v1_ListJobsResponse>;
@@ -347,6 +406,12 @@ export interface CoordinatorDefinition extends grpc.ServiceDefinition {
     _gradpool_v1_Job,
     _gradpool_v1_GetJobRequest__Output,
     _gradpool_v1_Job__Output
+  >;
+  GetJobHistory: MethodDefinition<
+    _gradpool_v1_GetJobRequest,
+    _gradpool_v1_JobHistory,
+    _gradpool_v1_GetJobRequest__Output,
+    _gradpool_v1_JobHistory__Output
   >;
   ListJobs: MethodDefinition<
     _gradpool_v1_ListJobsRequest,
