@@ -170,11 +170,5 @@ describe('gradpool train --pictures (CLI)', function () {
     assert.deepEqual([weights.width, weights.height], [3 * 35 + 4, 2 * 35 + 3]);
   });
 
-  it('refuses --pictures with --workers N (not wired there yet)', async () => {
-    const spec = join(dir, 'spec.json');
-    writeFileSync(spec, JSON.stringify(SANE));
-    const run = await gradpool(['train', spec, '--workers', '1', '--pictures', dir]);
-    assert.equal(run.code, 2);
-    assert.match(run.stderr, /--pictures is not wired for --workers N yet/);
-  });
+  // --pictures with --workers N (pictures from the coordinator's history) is covered by test/e2e/pictures.test.ts.
 });
