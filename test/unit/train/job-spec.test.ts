@@ -92,8 +92,31 @@ describe('job spec validation', () => {
   });
 
   it('rejects a data source this version cannot read, and impossible splits', () => {
-    rejects((s) => (s.data.train = 'cifar:/tmp/x'), 'data.train', /builtin:mnist/);
+    rejects((s) => (s.data.train = 'imagenet:/tmp/x'), 'data.train', /builtin:mnist, idx:IMAGES,LABELS/);
     rejects((s) => (s.data.split = { val: 0.6, test: 0.5 }), 'data.split', /below 1/);
+  });
+
+  it('accepts file sources and data.test, and then sets split.test to 0', () => {
+    const spec = parseJobSpec({
+      ...valid(),
+      data: { train: 'idx:a.idx,b.idx', test: 'idx:c.idx,d.idx', split: { val: 0.2 } },
+    });
+    assert.equal(spec.data.test, 'idx:c.idx,d.idx');
+    assert.deepEqual(spec.data.split, { val: 0.2, test: 0 });
+    const csv = parseJobSpec({
+      ...valid(),
+      data: { train: 'csv:x.csv', shape: [1, 2, 2], labelColumn: 'y' },
+    });
+    assert.deepEqual(csv.data.shape, [1, 2, 2]);
+    assert.equal(csv.data.labelColumn, 'y');
+  });
+
+  it('rejects a malformed file source, split.test with data.test, and CSV options on other sources', () => {
+    rejects((s) => (s.data.train = 'idx:only-one'), 'data.train', /two paths/);
+    rejects((s) => (s.data.train = 'npy:a,'), 'data.train', /empty path/);
+    rejects((s) => (s.data.test = 'foo'), 'data.test', /accepted forms/);
+    rejects((s) => (s.data.test = 'csv:t.csv'), 'data.split.test', /0 or absent/);
+    rejects((s) => (s.data.shape = [784]), 'data.shape', /csv/);
   });
 
   it('rejects more shards than samples in a batch', () => {
