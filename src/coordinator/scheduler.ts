@@ -176,6 +176,9 @@ export class Scheduler {
   private queue: Task[] = [];
   private timer: Timer | null = null;
   private nextEval = 1;
+  /** Jobs aborted (cancelled, stopped): their later steps are refused with the abort's error. */
+  private readonly aborted = new Map<string, Error>();
+  private closed = false;
 
   constructor(options: SchedulerOptions = {}) {
     this.leaseMs = options.leaseMs ?? 10_000;
@@ -234,6 +237,10 @@ export class Scheduler {
   /** Computes `specs` at `ctx`; resolves with the results in task order. */
   submitStep(ctx: StepContext, specs: readonly TaskSpec[]): Promise<TaskResult[]> {
     return new Promise((resolve, reject) => {
+      const refused = this.closed
+        ? new GradpoolError('E_UNAVAILABLE', 'the scheduler is closing')
+        : this.aborted.get(ctx.jobId);
+      if (refused) return reject(refused);
       const tasks: Task[] = [];
       const batch: Batch = {
         results: specs.map(() => undefined),
@@ -267,6 +274,9 @@ export class Scheduler {
 
   /** Rejects every pending step of `jobId` with `error` (cancellation, shutdown). */
   abortJob(jobId: string, error: Error): void {
+    // A step the job submits after this (it may be between steps now) is refused at once, instead of
+    // waiting for workers that may never come.
+    this.aborted.set(jobId, error);
     const batches = new Set<Batch>();
     for (const t of this.tasks.values()) if (t.ctx.jobId === jobId) batches.add(t.batch);
     for (const b of batches) this.finishBatch(b, error);
@@ -341,6 +351,7 @@ export class Scheduler {
 
   /** Rejects everything pending and stops the timer. */
   close(): void {
+    this.closed = true;
     const batches = new Set([...this.tasks.values()].map((t) => t.batch));
     for (const b of batches)
       this.finishBatch(b, new GradpoolError('E_UNAVAILABLE', 'the scheduler is closing'));

@@ -102,6 +102,19 @@ describe('Scheduler', () => {
     assert.equal((await p).length, 2);
   });
 
+  it('refuses the later steps of an aborted job at once, and every step after close()', async () => {
+    s.abortJob(ctx.jobId, new Error('cancelled'));
+    await assert.rejects(s.submitStep(ctx, shards(1)), /cancelled/);
+    const other: StepContext = { ...ctx, jobId: 'j-2' };
+    const a = new FakeWorker('a');
+    s.register(a);
+    const p = s.submitStep(other, shards(1));
+    s.onResult('a', resultFor(a.last));
+    assert.equal((await p).length, 1, 'other jobs are not affected');
+    s.close();
+    await assert.rejects(s.submitStep({ ...ctx, jobId: 'j-3' }, shards(1)), /closing/);
+  });
+
   it('returns results in task order whatever order workers finish in', async () => {
     const a = new FakeWorker('a');
     const b = new FakeWorker('b');
