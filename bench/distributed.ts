@@ -61,7 +61,7 @@ async function computePerStepMs(
   try {
     const net = Sequential.fromSpec(spec.model);
     const splits = loadJobData(spec.data, spec.train.seed);
-    const ex = new LocalExecutor(backend, net, splits, spec.train.seed);
+    const ex = new LocalExecutor(backend, net, splits, spec);
     const params = initParams(net, spec.train.seed, (n) => backend.alloc(n));
     const plan = (it: number) =>
       shardPlans(

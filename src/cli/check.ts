@@ -7,7 +7,7 @@ import type { KernelRunner } from '../../kernels/runner';
 import type { Backend } from '../backend/backend';
 import type { CheckResult } from '../check/check-result';
 import { runChecks, type CheckOptions } from '../check/run-checks';
-import { loadJobData } from '../train/run-job';
+import { centerCropDataset, loadJobData } from '../train/run-job';
 import { loadSpecFile } from './load-spec';
 
 /** Exit code when at least one check failed. */
@@ -49,7 +49,7 @@ export async function checkCommand(
   err: (line: string) => void,
 ): Promise<number> {
   const spec = loadSpecFile(specPath);
-  const { train } = loadJobData(spec.data, spec.train.seed);
+  const train = centerCropDataset(spec.data.augment, loadJobData(spec.data, spec.train.seed).train);
   const backend = startBackend();
   const float64 = startFloat64();
   try {

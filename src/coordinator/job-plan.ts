@@ -19,7 +19,7 @@ export function planJob(raw: unknown): PlannedJob {
   const spec = parseJobSpec(raw);
   const net = Sequential.fromSpec(spec.model);
   const splits = loadJobData(spec.data, spec.train.seed);
-  checkModelFitsData(net, splits.train);
+  checkModelFitsData(net, splits.train, spec.data.augment);
   const n = splits.train.count;
   const itersPerEpoch = (t: TrainSpec) => (t.sampleBatches ? Math.max(1, Math.floor(n / t.batchSize)) : 1);
   const paramCount = net.params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);

@@ -162,7 +162,7 @@ export class JobRunner {
       spec = parseJobSpec(JSON.parse(job.specJson));
       net = Sequential.fromSpec(spec.model);
       const splits = loadJobData(spec.data, spec.train.seed);
-      checkModelFitsData(net, splits.train);
+      checkModelFitsData(net, splits.train, spec.data.augment);
       counts = { train: splits.train.count, val: splits.val.count };
     } catch (e) {
       await this.end(job.id, 'FAILED', e instanceof Error ? e.message : String(e));

@@ -8,6 +8,8 @@ import { parseReg, type RegSpec } from '../model/regularizers';
 import { parseSchedule, parseUpdate } from '../optim/schedule';
 import type { ScheduleSpec, UpdateName, UpdateOptions } from '../optim/types';
 import { parseSource, SOURCE_FORMS } from '../data/load-source';
+import { parsePreprocess, type PreprocessSpec } from '../data/preprocess';
+import { parseAugment, type AugmentSpec } from '../data/augment';
 import { specError } from '../shared/errors';
 import { specWithValues, type TrialValues } from './search-plan';
 import { checkSearchFitsTrain, parseSearchSpec, type SearchSpec } from './search-spec';
@@ -37,6 +39,16 @@ export interface DataSpec {
   readonly split: { readonly val: number; readonly test: number };
   /** Keep only the first `subset` training samples (the recipe's "overfit a tiny subset"); 0 = all. */
   readonly subset: number;
+  /**
+   * Input preprocessing (mean/std/PCA/whitening), fitted on the training split only; default none.
+   * See src/data/preprocess.ts.
+   */
+  readonly preprocess: PreprocessSpec;
+  /**
+   * Live augmentation of training batches (random crop, pad, flip); evaluation uses the centre crop.
+   * Default none. See src/data/augment.ts.
+   */
+  readonly augment: AugmentSpec;
 }
 
 /** How to train. */
@@ -91,7 +103,7 @@ function sourceAt(raw: unknown, field: string): string {
 
 function parseData(raw: unknown): DataSpec {
   const o = asObject(raw ?? {}, 'data');
-  onlyKeys(o, ['train', 'test', 'shape', 'labelColumn', 'split', 'subset'], 'data');
+  onlyKeys(o, ['train', 'test', 'shape', 'labelColumn', 'split', 'subset', 'preprocess', 'augment'], 'data');
   const train = o.train === undefined ? 'builtin:mnist' : sourceAt(o.train, 'data.train');
   const test = o.test === undefined ? undefined : sourceAt(o.test, 'data.test');
   const isCsv = train.startsWith('csv:') || (test ?? '').startsWith('csv:');
@@ -133,6 +145,8 @@ function parseData(raw: unknown): DataSpec {
     ...(labelColumn !== undefined ? { labelColumn } : {}),
     split: { val, test: testFraction },
     subset,
+    preprocess: parsePreprocess(o.preprocess, 'data.preprocess'),
+    augment: parseAugment(o.augment, 'data.augment'),
   };
 }
 

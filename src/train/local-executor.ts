@@ -1,22 +1,47 @@
 /** Runs a step's shards and evaluations in this process, on one Backend, over in-memory splits. */
 import type { Data } from '../../kernels/spec';
 import type { Backend } from '../backend/backend';
+import { augmentBatch, augmentedShape, centerCrop, isIdentity, type AugmentSpec } from '../data/augment';
 import { gatherBatch, type Dataset } from '../data/dataset';
 import type { Sequential } from '../model/sequential';
 import type { GradientSums } from '../model/types';
+import type { TrainSpec } from './job-spec';
 import type { EvalSplitName, ShardPlan, StepExecutor } from './step-executor';
 
 /** Samples per evaluation chunk (bounds the memory of one evaluation pass). */
 const EVAL_CHUNK = 1000;
 
-/** A StepExecutor over a Backend; also what a worker runs for each task it receives. */
+/** What a LocalExecutor needs of the job spec. */
+export interface LocalExecutorSpec {
+  readonly train: TrainSpec;
+  readonly data: { readonly augment: AugmentSpec };
+}
+
+/**
+ * A StepExecutor over a Backend; also what a worker runs for each task it receives.
+ *
+ * With `data.augment`, training shards are augmented as they are gathered, keyed by (train.seed,
+ * epoch = ⌊step / itersPerEpoch⌋, the samples' training-split indices), a pure function of the step and
+ * the indices, so any shard layout on any number of workers sees the same samples. Evaluation (the
+ * train-accuracy subset and validation) sees the centre crop.
+ */
 export class LocalExecutor implements StepExecutor {
+  private readonly seed: number;
+  private readonly augment: AugmentSpec;
+  /** Iterations per epoch, as the Trainer counts them (see trainer.ts). */
+  private readonly itersPerEpoch: number;
+
   constructor(
     private readonly backend: Backend,
     private readonly net: Sequential,
     private readonly splits: { readonly train: Dataset; readonly val: Dataset },
-    private readonly seed: number,
-  ) {}
+    spec: LocalExecutorSpec,
+  ) {
+    const t = spec.train;
+    this.seed = t.seed;
+    this.augment = spec.data.augment;
+    this.itersPerEpoch = t.sampleBatches ? Math.max(1, Math.floor(splits.train.count / t.batchSize)) : 1;
+  }
 
   alloc(length: number): Data {
     return this.backend.alloc(length);
@@ -35,6 +60,15 @@ export class LocalExecutor implements StepExecutor {
           throw new RangeError(`sample index ${i} outside the training split (${this.splits.train.count})`);
       }
       const batch = gatherBatch(this.splits.train, shard.indices, (k) => this.backend.alloc(k));
+      if (!isIdentity(this.augment)) {
+        const keys = {
+          seed: this.seed,
+          epoch: Math.floor(step / this.itersPerEpoch),
+          sampleIndices: shard.indices,
+        };
+        const out = this.backend.alloc(shard.indices.length * this.augmentedSize());
+        batch.x = augmentBatch(this.augment, batch.x, this.splits.train.sampleShape, keys, out);
+      }
       const rows = Array.from({ length: shard.indices.length }, (_, i) => shard.firstRow + i);
       out.push(
         await this.backend.gradientSums(this.net, params, {
@@ -63,8 +97,17 @@ export class LocalExecutor implements StepExecutor {
           throw new RangeError(`sample index ${i} outside the ${split} split (${data.count})`);
       }
       const batch = gatherBatch(data, chunk, (k) => this.backend.alloc(k));
+      if (!isIdentity(this.augment)) {
+        const out = this.backend.alloc(chunk.length * this.augmentedSize());
+        batch.x = centerCrop(this.augment, batch.x, data.sampleShape, out);
+      }
       correct += (await this.backend.evaluate(this.net, params, batch.x, batch.labels, chunk.length)).correct;
     }
     return { correct, count: indices.length };
+  }
+
+  /** Values in one augmented training sample. */
+  private augmentedSize(): number {
+    return augmentedShape(this.augment, this.splits.train.sampleShape).reduce((a, b) => a * b, 1);
   }
 }

@@ -3,6 +3,21 @@ import type { Backend } from '../backend/backend';
 import { subsetOf, type Dataset } from '../data/dataset';
 import { loadSource } from '../data/load-source';
 import { splitDataset, type Splits } from '../data/split';
+import {
+  checkPreprocessFor,
+  fitPreprocess,
+  preprocessDataset,
+  usesPca,
+  type PreprocessSpec,
+} from '../data/preprocess';
+import {
+  augmentedShape,
+  centerCrop,
+  checkAugmentShape,
+  isIdentity,
+  NO_AUGMENT,
+  type AugmentSpec,
+} from '../data/augment';
 import { initParams } from '../model/init';
 import { Sequential } from '../model/sequential';
 import { GradpoolError, specError } from '../shared/errors';
@@ -25,12 +40,21 @@ export interface JobOutcome {
 /**
  * Loads the job's dataset and splits it (seeded by train.seed); applies `data.subset` to the training
  * part. With `data.test` the test split is that source, whole, and `data.train` gives train and val.
+ *
+ * Then applies `data.preprocess`: the statistics are fitted on the (subset) training split only and the
+ * same stats are applied to train, val and test. Nothing travels between processes: the coordinator and
+ * every worker call this with the same spec, load the same data and split it the same way, and the fit is
+ * deterministic float64 arithmetic in a fixed order, so each computes bit-identical stats and samples.
+ * `data.augment` is checked against the preprocessed sample shape here but applied later, per batch
+ * (LocalExecutor).
  */
 export function loadJobData(data: DataSpec, seed: number): Splits {
   const options = { shape: data.shape, labelColumn: data.labelColumn };
   const all: Dataset = loadSource(data.train, options);
+  checkPreprocessFor(data.preprocess, all.sampleShape, 'data.preprocess');
   const splits =
     data.test === undefined ? splitDataset(all, data.split, seed) : withTestSource(all, data, seed);
+  let train = splits.train;
   if (data.subset > 0) {
     if (data.subset > splits.train.count) {
       throw specError(
@@ -39,9 +63,44 @@ export function loadJobData(data: DataSpec, seed: number): Splits {
       );
     }
     const keep = Uint32Array.from({ length: data.subset }, (_, i) => i);
-    return { ...splits, train: subsetOf(splits.train, keep) };
+    train = subsetOf(splits.train, keep);
   }
-  return splits;
+  const prepared = preprocessesNothing(data.preprocess)
+    ? { ...splits, train }
+    : preprocessSplits({ ...splits, train }, data);
+  checkAugmentShape(data.augment, prepared.train.sampleShape, 'data.augment');
+  return prepared;
+}
+
+/** Fits `data.preprocess` on `splits.train` alone and applies the same stats to every split. */
+function preprocessSplits(splits: Splits, data: DataSpec): Splits {
+  const stats = fitPreprocess(splits.train, data.preprocess);
+  return {
+    train: preprocessDataset(stats, splits.train),
+    val: preprocessDataset(stats, splits.val),
+    test: preprocessDataset(stats, splits.test),
+  };
+}
+
+/**
+ * `d` with every sample replaced by its evaluation-time view under `augment` (the centre crop), so that
+ * its samples have the model's input shape; `d` itself when `augment` changes nothing.
+ */
+export function centerCropDataset(augment: AugmentSpec, d: Dataset): Dataset {
+  if (isIdentity(augment)) return d;
+  const sampleShape = augmentedShape(augment, d.sampleShape);
+  const x = new Float32Array(d.count * shapeSize(sampleShape));
+  if (d.count > 0) centerCrop(augment, d.x, d.sampleShape, x);
+  return { ...d, x, sampleShape };
+}
+
+/** Whether `spec` leaves every sample as it is (so no stats need fitting). */
+function preprocessesNothing(spec: PreprocessSpec): boolean {
+  return spec.mean === 'none' && !spec.std && !usesPca(spec);
+}
+
+function shapeSize(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
 }
 
 /** Train and val split from `all`; test is `data.test`, which must have the same sample shape. */
@@ -58,16 +117,23 @@ function withTestSource(all: Dataset, data: DataSpec, seed: number): Splits {
   return { train, val, test: { ...test, numClasses } };
 }
 
-/** Checks that the model fits the data: input size and number of classes. */
-export function checkModelFitsData(net: Sequential, data: Dataset): void {
-  const size = data.sampleShape.reduce((a, b) => a * b, 1);
-  const sameShape =
-    net.inputShape.length === data.sampleShape.length &&
-    net.inputShape.every((d, i) => d === data.sampleShape[i]);
+/**
+ * Checks that the model fits the data: input size and number of classes. `data` is the (preprocessed)
+ * training split; the model's input must equal augmentedShape(augment, data.sampleShape), the shape of
+ * the samples after `data.augment` (its crop, if any).
+ */
+export function checkModelFitsData(net: Sequential, data: Dataset, augment: AugmentSpec = NO_AUGMENT): void {
+  const shape = augmentedShape(augment, data.sampleShape);
+  const size = shapeSize(shape);
+  const sameShape = net.inputShape.length === shape.length && net.inputShape.every((d, i) => d === shape[i]);
   if (!(sameShape || (net.inputShape.length === 1 && net.inputSize === size))) {
+    const what =
+      augment.crop > 0
+        ? `the samples after data.augment.crop ${augment.crop} (of preprocessed [${data.sampleShape}]) are [${shape}]`
+        : `the data's samples are [${shape}]`;
     throw specError(
       'model.input',
-      `[${net.inputShape}] does not match the data's samples [${data.sampleShape}]; use input: [${data.sampleShape}]` +
+      `[${net.inputShape}] does not match: ${what}; the model input must equal them: use input: [${shape}]` +
         (net.inputShape.length === 1 ? ` or [${size}]` : ''),
     );
   }
@@ -87,9 +153,9 @@ export async function runJob(
 ): Promise<JobOutcome> {
   const net = Sequential.fromSpec(spec.model);
   const splits = loadJobData(spec.data, spec.train.seed);
-  checkModelFitsData(net, splits.train);
+  checkModelFitsData(net, splits.train, spec.data.augment);
   const initial = initParams(net, spec.train.seed, (n) => backend.alloc(n));
-  const executor = new LocalExecutor(backend, net, splits, spec.train.seed);
+  const executor = new LocalExecutor(backend, net, splits, spec);
   const counts = { train: splits.train.count, val: splits.val.count };
   const result = await new Trainer(executor).train(net, initial, counts, spec.train, { onEvent });
   return {

@@ -80,8 +80,8 @@ export class ShardRunner {
     const spec = parseJobSpec(raw);
     const net = Sequential.fromSpec(spec.model);
     const splits = loadJobData(spec.data, spec.train.seed);
-    checkModelFitsData(net, splits.train);
-    const executor = new LocalExecutor(this.backend, net, splits, spec.train.seed);
+    checkModelFitsData(net, splits.train, spec.data.augment);
+    const executor = new LocalExecutor(this.backend, net, splits, spec);
     const ctx: JobContext = { jobId, specJson, spec, net, executor, params: new Map() };
     this.jobs.delete(jobId);
     this.touch(ctx);

@@ -36,7 +36,7 @@ describe('resuming training', function () {
     try {
       const net = Sequential.fromSpec(spec.model);
       const splits = loadJobData(spec.data, spec.train.seed);
-      const executor = new LocalExecutor(backend, net, splits, spec.train.seed);
+      const executor = new LocalExecutor(backend, net, splits, spec);
       const counts = { train: splits.train.count, val: splits.val.count };
       const initial = initParams(net, spec.train.seed, (n) => backend.alloc(n));
 

@@ -137,7 +137,7 @@ function reference(): Reference {
   const spec = parseJobSpec(SPEC);
   const backend = new RunnerBackend(new GpuJsRunner('cpu'));
   const net = Sequential.fromSpec(spec.model);
-  const executor = new LocalExecutor(backend, net, loadJobData(spec.data, spec.train.seed), spec.train.seed);
+  const executor = new LocalExecutor(backend, net, loadJobData(spec.data, spec.train.seed), spec);
   const params = initParams(net, spec.train.seed, (n) => backend.alloc(n));
   return { backend, net, executor, params };
 }

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSource, parseSource } from '../../../../src/data/load-source';
 import { GradpoolError } from '../../../../src/shared/errors';
+import { NO_AUGMENT } from '../../../../src/data/augment';
+import { NO_PREPROCESS } from '../../../../src/data/preprocess';
 import { loadJobData } from '../../../../src/train/run-job';
 import { writeIdx } from './write-files';
 
@@ -54,6 +56,8 @@ describe('data sources', () => {
       test: writePair('te', 4),
       split: { val: 0.25, test: 0 },
       subset: 0,
+      preprocess: NO_PREPROCESS,
+      augment: NO_AUGMENT,
     };
     const s = loadJobData(data, 1);
     assert.deepEqual([s.train.count, s.val.count, s.test.count], [15, 5, 4]);
