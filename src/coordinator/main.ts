@@ -54,16 +54,8 @@ export async function runCoordinator(
   onListening?: (port: number, dashboardUrl?: string) => void,
 ): Promise<void> {
   const log = createLogger('coordinator', undefined, config.logLevel ?? 'info');
-  const coordinator = new Coordinator({
-    dataDir: config.dataDir,
-    leaseMs: config.leaseMs,
-    checkpointEvery: config.checkpointEvery,
-    maxRunningJobs: config.maxRunningJobs,
-    httpPort: config.httpPort,
-    log,
-  });
-  const port = await coordinator.start(config.port, config.host);
-  onListening?.(port, coordinator.dashboardUrl);
+  const coordinator = await startCoordinator(config, log);
+  onListening?.(coordinator.port, coordinator.dashboardUrl);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
       process.off('SIGTERM', onSignal);
