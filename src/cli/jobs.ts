@@ -1,4 +1,5 @@
 /** Client commands: submit, watch, jobs, cancel, export. They speak to a coordinator through its client only. */
+import { GradpoolError } from '../shared/errors';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync, renameSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -115,5 +116,32 @@ export async function exportCommand(
   // The curves and first-layer weights beside the model: model.json → model.loss.png, …
   const prefix = `${basename(file).replace(/\.json$/i, '')}.`;
   reportPictures(await writeJobPictures(client, jobId, dirname(file), prefix), io);
+  return 0;
+}
+
+/**
+ * `gradpool eval <id> --split test|val|train`: the job's best parameters evaluated on a split by the
+ * workers. Every look at the test split is counted by the coordinator; from the second on it warns.
+ */
+export async function evalCommand(
+  client: CoordinatorClient,
+  jobId: string,
+  split: string,
+  io: Io,
+): Promise<number> {
+  if (split !== 'train' && split !== 'val' && split !== 'test') {
+    throw new GradpoolError('E_BAD_ARGS', `--split must be train, val or test, got "${split}"`);
+  }
+  const r = await client.evaluate(jobId, split);
+  if (io.json) {
+    io.out(JSON.stringify({ type: 'eval', jobId, ...r }));
+    return 0;
+  }
+  const line = `${r.split} accuracy ${r.accuracy.toFixed(6)} (${r.count} samples)`;
+  if (r.split === 'test' && r.testLooks >= 2) {
+    io.out(
+      `${line} — the test split of ${jobId} has now been looked at ${r.testLooks} times; every look makes it less of an unbiased estimate`,
+    );
+  } else io.out(line);
   return 0;
 }

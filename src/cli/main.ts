@@ -10,7 +10,15 @@ import { GradpoolError } from '../shared/errors';
 import { createLogger, parseLevel, type Level } from '../shared/log';
 import { parseAddress, runWorker, workerConfig } from '../worker/main';
 import { checkCommand } from './check';
-import { cancelCommand, exportCommand, jobsCommand, submitCommand, watchJob, type Io } from './jobs';
+import {
+  cancelCommand,
+  evalCommand,
+  exportCommand,
+  jobsCommand,
+  submitCommand,
+  watchJob,
+  type Io,
+} from './jobs';
 import { onLocalPool, trainOnLocalPool } from './local-pool';
 import { readSearchSpec, searchCommand } from './search';
 import { trainCommand } from './train';
@@ -351,6 +359,17 @@ async function main(argv: string[]): Promise<number> {
       .option('--json', 'print one JSON object per line', false)
       .action(async (jobId: string, opts: { coordinator?: string; output: string; json: boolean }) => {
         code = await withClient(opts.coordinator, (c) => exportCommand(c, jobId, opts.output, io(opts.json)));
+      });
+
+    program
+      .command('eval')
+      .description("evaluate a job's best parameters on a split (each test look is counted)")
+      .argument('<job>', 'job id')
+      .option('--split <split>', 'train, val or test', 'test')
+      .option('--coordinator <addr>', 'coordinator HOST:PORT')
+      .option('--json', 'print one JSON object per line', false)
+      .action(async (jobId: string, opts: { coordinator?: string; split: string; json: boolean }) => {
+        code = await withClient(opts.coordinator, (c) => evalCommand(c, jobId, opts.split, io(opts.json)));
       });
 
     await program.parseAsync(argv, { from: 'user' });

@@ -82,6 +82,17 @@ export class CoordinatorClient {
     );
   }
 
+  /** Evaluates the job's best parameters on a split; waits up to `deadlineMs` for workers. */
+  evaluate(
+    jobId: string,
+    split: string,
+    deadlineMs = 10 * 60_000,
+  ): Promise<{ split: string; accuracy: number; loss: number; count: number; testLooks: number }> {
+    return this.unary<{ split: string; accuracy: number; loss: number; count: number; testLooks: number }>(
+      (cb) => this.client.Evaluate({ jobId, split }, { deadline: Date.now() + deadlineMs }, cb as never),
+    );
+  }
+
   /** The job's exported parameters, in model order. */
   exportModel(jobId: string): Promise<ExportedParam[]> {
     return new Promise((resolve, reject) => {

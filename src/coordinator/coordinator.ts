@@ -8,6 +8,8 @@ import { Sequential } from '../model/sequential';
 import { GradpoolError, specError } from '../shared/errors';
 import { silentLogger, type Logger } from '../shared/log';
 import { parseJobSpec } from '../train/job-spec';
+import { loadJobData } from '../train/run-job';
+import type { EvalSplitName } from '../train/step-executor';
 import { serverOptions } from '../transport/channel-options';
 import { HealthService } from '../transport/health';
 import { protos, SERVICE_NAMES } from '../transport/proto';
@@ -19,6 +21,7 @@ import { JobEvents, type WatchedEvent } from './job-events';
 import { planJob } from './job-plan';
 import { JobRunner } from './job-runner';
 import { JobStore, TERMINAL_STATES, type JobRecord } from './job-store';
+import { RemoteExecutor } from './remote-executor';
 import { Scheduler } from './scheduler';
 import { coordinatorHandlers } from './service';
 import { StepHistory } from './step-history';
@@ -45,6 +48,9 @@ export interface CoordinatorOptions {
 }
 
 /** A job as the API reports it. */
+/** Parameter versions of Coordinator.evaluate start here, far above any training step's version. */
+const EVAL_VERSION_BASE = 2 ** 40;
+
 export interface JobView extends JobRecord {
   readonly waitingForWorkers: boolean;
 }
@@ -67,6 +73,7 @@ export class Coordinator {
     [SERVICE_NAMES.workerPlane]: 'SERVING',
   });
   private readonly log: Logger;
+  private evalSeq = 0;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.log = options.log ?? silentLogger;
@@ -197,6 +204,50 @@ export class Coordinator {
       loss,
       trainAcc: rec.epochEvents.map((e) => e.trainAcc),
       valAcc: rec.epochEvents.map((e) => e.valAcc),
+    };
+  }
+
+  /**
+   * Evaluates the job's saved best parameters on `split` through the workers (waits while none is
+   * connected). A look at the test split increments the job's durable testLooks before this returns.
+   */
+  async evaluate(
+    id: string,
+    split: string,
+  ): Promise<{ split: EvalSplitName; accuracy: number; loss: number; count: number; testLooks: number }> {
+    if (split !== 'train' && split !== 'val' && split !== 'test') {
+      throw new GradpoolError('E_BAD_ARGS', `split must be train, val or test, got "${split}"`);
+    }
+    const store = this.requireStore();
+    const rec = store.get(id);
+    const model = await this.checkpoints.loadModel(id);
+    if (!model) {
+      throw new GradpoolError(
+        'E_FAILED_PRECONDITION',
+        `job "${id}" has no saved parameters yet (state ${rec.state})`,
+      );
+    }
+    const spec = parseJobSpec(JSON.parse(rec.specJson));
+    const net = Sequential.fromSpec(spec.model);
+    const count = loadJobData(spec.data, spec.train.seed)[split].count;
+    const executor = new RemoteExecutor(this.scheduler, {
+      jobId: id,
+      specJson: rec.specJson,
+      paramShapes: net.params.map((p) => p.shape),
+    });
+    // A version no training step uses, so a worker's cached training parameters are never mistaken.
+    const version = EVAL_VERSION_BASE + this.evalSeq++;
+    const indices = Uint32Array.from({ length: count }, (_, i) => i);
+    const sums = await executor.evaluate(version, model.bestParams, split, indices);
+    let testLooks = rec.testLooks ?? 0;
+    if (split === 'test')
+      testLooks = (await store.update(id, { testLooks: (store.get(id).testLooks ?? 0) + 1 })).testLooks ?? 0;
+    return {
+      split,
+      accuracy: count > 0 ? sums.correct / count : 0,
+      loss: count > 0 ? sums.lossSum / count : 0,
+      count,
+      testLooks,
     };
   }
 

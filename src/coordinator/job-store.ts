@@ -93,6 +93,8 @@ export interface JobRecord {
   readonly trials?: readonly StoredTrial[];
   /** A search job: its stages' ranges and its result. */
   readonly search?: SearchState;
+  /** How often the test split was evaluated (Coordinator.evaluate); absent means 0. */
+  readonly testLooks?: number;
 }
 
 /** What a submission provides. */
@@ -122,6 +124,7 @@ export type JobPatch = Partial<
     | 'epochEvents'
     | 'trials'
     | 'search'
+    | 'testLooks'
   >
 >;
 

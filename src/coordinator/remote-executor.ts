@@ -66,7 +66,7 @@ export class RemoteExecutor implements StepExecutor {
     params: readonly Data[],
     split: EvalSplitName,
     indices: Uint32Array,
-  ): Promise<{ correct: number; count: number }> {
+  ): Promise<{ correct: number; count: number; lossSum: number }> {
     const specs: TaskSpec[] = [];
     for (let lo = 0; lo < indices.length; lo += EVAL_CHUNK) {
       const chunk = indices.subarray(lo, Math.min(indices.length, lo + EVAL_CHUNK));
@@ -74,8 +74,13 @@ export class RemoteExecutor implements StepExecutor {
     }
     const results = await this.scheduler.submitStep(this.context(version, version, params), specs);
     let correct = 0;
-    for (const r of results) if (r.kind === 'eval') correct += r.correct;
-    return { correct, count: indices.length };
+    let lossSum = 0;
+    for (const r of results) {
+      if (r.kind !== 'eval') continue;
+      correct += r.correct;
+      lossSum += r.lossSum;
+    }
+    return { correct, count: indices.length, lossSum };
   }
 
   private context(step: number, version: number, params: readonly Data[]): StepContext {

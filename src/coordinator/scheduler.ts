@@ -176,6 +176,8 @@ export class Scheduler {
   private queue: Task[] = [];
   private timer: Timer | null = null;
   private nextEval = 1;
+  /** Evaluation tasks submitted, by split (the test split only ever through an explicit Evaluate). */
+  readonly evalTasksBySplit: Record<EvalSplitName, number> = { train: 0, val: 0, test: 0 };
   /** Jobs aborted (cancelled, stopped): their later steps are refused with the abort's error. */
   private readonly aborted = new Map<string, Error>();
   private closed = false;
@@ -251,6 +253,7 @@ export class Scheduler {
       };
       if (specs.length === 0) return resolve([]);
       specs.forEach((spec, index) => {
+        if (spec.kind === 'eval') this.evalTasksBySplit[spec.split]++;
         const task: Task = {
           key: taskKey(ctx, spec),
           ctx,

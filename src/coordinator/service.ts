@@ -53,6 +53,7 @@ export function coordinatorHandlers(c: Coordinator): CoordinatorHandlers {
       }
     },
     GetJobHistory: unary((req) => c.jobHistory(req.jobId)),
+    Evaluate: unary((req) => c.evaluate(req.jobId, req.split)),
     ExportModel: (call) => {
       c.exportModel(call.request.jobId).then(
         ({ names, shapes, model }) => {
@@ -78,6 +79,7 @@ function toJob(j: JobView): Job {
     epoch: j.epoch,
     epochs: j.epochs,
     bestValAcc: j.bestValAcc,
+    testLooks: j.testLooks ?? 0,
     fingerprint: j.fingerprint,
     message: j.message,
     waitingForWorkers: j.waitingForWorkers,

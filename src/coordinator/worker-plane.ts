@@ -64,7 +64,7 @@ class StreamLink implements WorkerLink {
           jobId: ctx.jobId,
           evalId: spec.evalId,
           paramVersion: ctx.version,
-          split: spec.split === 'train' ? 'TRAIN' : 'VAL',
+          split: spec.split === 'train' ? 'TRAIN' : spec.split === 'test' ? 'TEST' : 'VAL',
           sampleIndices: [...spec.indices],
         },
       });

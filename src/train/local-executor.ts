@@ -34,7 +34,7 @@ export class LocalExecutor implements StepExecutor {
   constructor(
     private readonly backend: Backend,
     private readonly net: Sequential,
-    private readonly splits: { readonly train: Dataset; readonly val: Dataset },
+    private readonly splits: { readonly train: Dataset; readonly val: Dataset; readonly test?: Dataset },
     spec: LocalExecutorSpec,
   ) {
     const t = spec.train;
@@ -87,9 +87,11 @@ export class LocalExecutor implements StepExecutor {
     params: readonly Data[],
     split: EvalSplitName,
     indices: Uint32Array,
-  ): Promise<{ correct: number; count: number }> {
+  ): Promise<{ correct: number; count: number; lossSum: number }> {
     const data = this.splits[split];
+    if (!data) throw new RangeError(`this executor holds no ${split} split`);
     let correct = 0;
+    let lossSum = 0;
     for (let lo = 0; lo < indices.length; lo += EVAL_CHUNK) {
       const chunk = indices.subarray(lo, Math.min(indices.length, lo + EVAL_CHUNK));
       for (const i of chunk) {
@@ -101,9 +103,11 @@ export class LocalExecutor implements StepExecutor {
         const out = this.backend.alloc(chunk.length * this.augmentedSize());
         batch.x = centerCrop(this.augment, batch.x, data.sampleShape, out);
       }
-      correct += (await this.backend.evaluate(this.net, params, batch.x, batch.labels, chunk.length)).correct;
+      const sums = await this.backend.evaluate(this.net, params, batch.x, batch.labels, chunk.length);
+      correct += sums.correct;
+      lossSum += sums.lossSum;
     }
-    return { correct, count: indices.length };
+    return { correct, count: indices.length, lossSum };
   }
 
   /** Values in one augmented training sample. */

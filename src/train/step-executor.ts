@@ -16,7 +16,7 @@ export interface ShardPlan {
 }
 
 /** Which split an evaluation reads. */
-export type EvalSplitName = 'train' | 'val';
+export type EvalSplitName = 'train' | 'val' | 'test';
 
 /** Computes gradient sums of shards and evaluation sums, for the parameters at a version. */
 export interface StepExecutor {
@@ -38,5 +38,5 @@ export interface StepExecutor {
     params: readonly Data[],
     split: EvalSplitName,
     indices: Uint32Array,
-  ): Promise<{ correct: number; count: number }>;
+  ): Promise<{ correct: number; count: number; lossSum: number }>;
 }

@@ -83,5 +83,6 @@ export function requireIndices(v: unknown, where: string): Uint32Array {
 export function splitName(split: unknown): EvalSplitName {
   if (split === 'TRAIN') return 'train';
   if (split === 'VAL') return 'val';
-  throw new GradpoolError('E_BAD_DATA', `EvalTask.split must be TRAIN or VAL, got ${String(split)}`);
+  if (split === 'TEST') return 'test';
+  throw new GradpoolError('E_BAD_DATA', `EvalTask.split must be TRAIN, VAL or TEST, got ${String(split)}`);
 }

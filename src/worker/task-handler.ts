@@ -98,8 +98,7 @@ export class TaskHandler {
         jobId,
         evalId: e.evalId,
         paramVersion: version,
-        // LocalExecutor.evaluate reports no loss yet; 0 until it does.
-        lossSum: sums.lossSum ?? 0,
+        lossSum: sums.lossSum,
         correct: sums.correct,
         count: sums.count,
       },

@@ -30,6 +30,14 @@ import type {
   EvalTask__Output as _gradpool_v1_EvalTask__Output,
 } from './gradpool/v1/EvalTask';
 import type {
+  EvaluateRequest as _gradpool_v1_EvaluateRequest,
+  EvaluateRequest__Output as _gradpool_v1_EvaluateRequest__Output,
+} from './gradpool/v1/EvaluateRequest';
+import type {
+  EvaluateResponse as _gradpool_v1_EvaluateResponse,
+  EvaluateResponse__Output as _gradpool_v1_EvaluateResponse__Output,
+} from './gradpool/v1/EvaluateResponse';
+import type {
   ExportModelRequest as _gradpool_v1_ExportModelRequest,
   ExportModelRequest__Output as _gradpool_v1_ExportModelRequest__Output,
 } from './gradpool/v1/ExportModelRequest';
@@ -139,6 +147,14 @@ export interface ProtoGrpcType {
       EvalResult: MessageTypeDefinition<_gradpool_v1_EvalResult, _gradpool_v1_EvalResult__Output>;
       EvalSplit: EnumTypeDefinition;
       EvalTask: MessageTypeDefinition<_gradpool_v1_EvalTask, _gradpool_v1_EvalTask__Output>;
+      EvaluateRequest: MessageTypeDefinition<
+        _gradpool_v1_EvaluateRequest,
+        _gradpool_v1_EvaluateRequest__Output
+      >;
+      EvaluateResponse: MessageTypeDefinition<
+        _gradpool_v1_EvaluateResponse,
+        _gradpool_v1_EvaluateResponse__Output
+      >;
       ExportModelRequest: MessageTypeDefinition<
         _gradpool_v1_ExportModelRequest,
         _gradpool_v1_ExportModelRequest__Output

@@ -7,6 +7,14 @@ import type {
   CancelJobRequest__Output as _gradpool_v1_CancelJobRequest__Output,
 } from '../../gradpool/v1/CancelJobRequest';
 import type {
+  EvaluateRequest as _gradpool_v1_EvaluateRequest,
+  EvaluateRequest__Output as _gradpool_v1_EvaluateRequest__Output,
+} from '../../gradpool/v1/EvaluateRequest';
+import type {
+  EvaluateResponse as _gradpool_v1_EvaluateResponse,
+  EvaluateResponse__Output as _gradpool_v1_EvaluateResponse__Output,
+} from '../../gradpool/v1/EvaluateResponse';
+import type {
   ExportModelRequest as _gradpool_v1_ExportModelRequest,
   ExportModelRequest__Output as _gradpool_v1_ExportModelRequest__Output,
 } from '../../gradpool/v1/ExportModelRequest';
@@ -99,6 +107,59 @@ export interface CoordinatorClient extends grpc.Client {
   cancelJob(
     argument: _gradpool_v1_CancelJobRequest,
     callback: grpc.requestCallback<_gradpool_v1_Job__Output>,
+  ): grpc.ClientUnaryCall;
+
+  /**
+   * Evaluates the job's saved best parameters on one split ("train", "val" or "test") through the
+   * workers (waits for a worker, bounded by the client's deadline). Each look at "test" increments the
+   * job's durable test_looks counter before the response. NOT_FOUND for an unknown job,
+   * FAILED_PRECONDITION without saved parameters, INVALID_ARGUMENT for another split name.
+   */
+  Evaluate(
+    argument: _gradpool_v1_EvaluateRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_EvaluateResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  Evaluate(
+    argument: _gradpool_v1_EvaluateRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_EvaluateResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  Evaluate(
+    argument: _gradpool_v1_EvaluateRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_EvaluateResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  Evaluate(
+    argument: _gradpool_v1_EvaluateRequest,
+    callback: grpc.requestCallback<_gradpool_v1_EvaluateResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * Evaluates the job's saved best parameters on one split ("train", "val" or "test") through the
+   * workers (waits for a worker, bounded by the client's deadline). Each look at "test" increments the
+   * job's durable test_looks counter before the response. NOT_FOUND for an unknown job,
+   * FAILED_PRECONDITION without saved parameters, INVALID_ARGUMENT for another split name.
+   */
+  evaluate(
+    argument: _gradpool_v1_EvaluateRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_EvaluateResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  evaluate(
+    argument: _gradpool_v1_EvaluateRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_EvaluateResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  evaluate(
+    argument: _gradpool_v1_EvaluateRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_EvaluateResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  evaluate(
+    argument: _gradpool_v1_EvaluateRequest,
+    callback: grpc.requestCallback<_gradpool_v1_EvaluateResponse__Output>,
   ): grpc.ClientUnaryCall;
 
   /**
@@ -354,6 +415,14 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   CancelJob: grpc.handleUnaryCall<_gradpool_v1_CancelJobRequest__Output, _gradpool_v1_Job>;
 
   /**
+   * Evaluates the job's saved best parameters on one split ("train", "val" or "test") through the
+   * workers (waits for a worker, bounded by the client's deadline). Each look at "test" increments the
+   * job's durable test_looks counter before the response. NOT_FOUND for an unknown job,
+   * FAILED_PRECONDITION without saved parameters, INVALID_ARGUMENT for another split name.
+   */
+  Evaluate: grpc.handleUnaryCall<_gradpool_v1_EvaluateRequest__Output, _gradpool_v1_EvaluateResponse>;
+
+  /**
    * The job's parameters (best by validation accuracy when finished), one message per parameter.
    */
   ExportModel: grpc.handleServerStreamingCall<
@@ -394,6 +463,12 @@ export interface CoordinatorDefinition extends grpc.ServiceDefinition {
     _gradpool_v1_Job,
     _gradpool_v1_CancelJobRequest__Output,
     _gradpool_v1_Job__Output
+  >;
+  Evaluate: MethodDefinition<
+    _gradpool_v1_EvaluateRequest,
+    _gradpool_v1_EvaluateResponse,
+    _gradpool_v1_EvaluateRequest__Output,
+    _gradpool_v1_EvaluateResponse__Output
   >;
   ExportModel: MethodDefinition<
     _gradpool_v1_ExportModelRequest,

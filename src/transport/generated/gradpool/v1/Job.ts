@@ -68,6 +68,10 @@ export interface Job {
    * Milliseconds since the Unix epoch when the job first ran; 0 before.
    */
   startedMs?: number | string | Long;
+  /**
+   * How often the job's test split was evaluated (Evaluate with split "test").
+   */
+  testLooks?: number;
 }
 
 export interface Job__Output {
@@ -132,4 +136,8 @@ export interface Job__Output {
    * Milliseconds since the Unix epoch when the job first ran; 0 before.
    */
   startedMs: number;
+  /**
+   * How often the job's test split was evaluated (Evaluate with split "test").
+   */
+  testLooks: number;
 }
