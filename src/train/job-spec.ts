@@ -36,7 +36,20 @@ export interface DataSpec {
   /** Header name of a CSV source's label column; default `label`, else the first column (CSV only). */
   readonly labelColumn?: string;
   /** Fractions held out for validation and test (default 0.1 each; test 0 when `test` is given). */
-  readonly split: { readonly val: number; readonly test: number };
+  readonly split: {
+    readonly val: number;
+    readonly test: number;
+    /**
+     * k-fold cross-validation (k ≥ 2; `val` must then be 0 or absent): after the test split is held out,
+     * the rest is cut into k seeded folds (src/data/kfold.ts) and the job runs as k fold jobs.
+     */
+    readonly folds?: number;
+    /**
+     * Internal (set by the coordinator on a k-fold job's children, but valid in any spec): this job trains
+     * on every fold but `fold` (0-based) and validates on it. Needs `folds`.
+     */
+    readonly fold?: number;
+  };
   /** Keep only the first `subset` training samples (the recipe's "overfit a tiny subset"); 0 = all. */
   readonly subset: number;
   /**
@@ -124,8 +137,25 @@ function parseData(raw: unknown): DataSpec {
   const labelColumn =
     o.labelColumn === undefined ? undefined : nonEmptyString(o.labelColumn, 'data.labelColumn');
   const s = asObject(o.split ?? {}, 'data.split');
-  onlyKeys(s, ['val', 'test'], 'data.split');
-  const val = s.val === undefined ? 0.1 : numberIn(s.val, 0, 1, 'data.split.val', true);
+  onlyKeys(s, ['val', 'test', 'folds', 'fold'], 'data.split');
+  const folds = s.folds === undefined ? undefined : nonNegativeInt(s.folds, 'data.split.folds');
+  if (folds !== undefined && folds < 2)
+    throw specError('data.split.folds', `must be an integer of at least 2, got ${folds}`);
+  if (folds !== undefined && s.val !== undefined && s.val !== 0) {
+    throw specError(
+      'data.split',
+      `val must be 0 or absent with folds (each fold is the validation split in turn), got val ${describe(s.val)}`,
+    );
+  }
+  let fold: number | undefined;
+  if (s.fold !== undefined) {
+    if (folds === undefined) throw specError('data.split.fold', 'needs data.split.folds');
+    fold = nonNegativeInt(s.fold, 'data.split.fold');
+    if (fold >= folds)
+      throw specError('data.split.fold', `must be below data.split.folds (${folds}), got ${fold}`);
+  }
+  const val =
+    folds !== undefined ? 0 : s.val === undefined ? 0.1 : numberIn(s.val, 0, 1, 'data.split.val', true);
   if (test !== undefined && s.test !== undefined && s.test !== 0) {
     throw specError(
       'data.split.test',
@@ -143,7 +173,12 @@ function parseData(raw: unknown): DataSpec {
     ...(test !== undefined ? { test } : {}),
     ...(shape ? { shape } : {}),
     ...(labelColumn !== undefined ? { labelColumn } : {}),
-    split: { val, test: testFraction },
+    split: {
+      val,
+      test: testFraction,
+      ...(folds !== undefined ? { folds } : {}),
+      ...(fold !== undefined ? { fold } : {}),
+    },
     subset,
     preprocess: parsePreprocess(o.preprocess, 'data.preprocess'),
     augment: parseAugment(o.augment, 'data.augment'),
@@ -221,6 +256,11 @@ export function parseJobSpec(raw: unknown): JobSpec {
   onlyKeys(o, ['name', 'data', 'model', 'train', 'search'], 'spec');
   if (o.model === undefined) throw specError('model', 'is missing; describe the network under model:');
   if (o.train === undefined) throw specError('train', 'is missing; give at least train.learningRate');
+  if (
+    o.search !== undefined &&
+    asObject(asObject(o.data ?? {}, 'data').split ?? {}, 'data.split').folds !== undefined
+  )
+    throw specError('data.split.folds', 'cannot be combined with search; remove one of them');
   const search = o.search === undefined ? undefined : parseSearchSpec(o.search, 'search');
   if (search) checkSearchFitsTrain(search, asObject(o.train, 'train'), 'search');
   const spec: JobSpec = {

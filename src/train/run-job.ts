@@ -2,6 +2,7 @@
 import type { Backend } from '../backend/backend';
 import { subsetOf, type Dataset } from '../data/dataset';
 import { loadSource } from '../data/load-source';
+import { kFoldSplits } from '../data/kfold';
 import { splitDataset, type Splits } from '../data/split';
 import {
   checkPreprocessFor,
@@ -52,8 +53,10 @@ export function loadJobData(data: DataSpec, seed: number): Splits {
   const options = { shape: data.shape, labelColumn: data.labelColumn };
   const all: Dataset = loadSource(data.train, options);
   checkPreprocessFor(data.preprocess, all.sampleShape, 'data.preprocess');
-  const splits =
+  const held =
     data.test === undefined ? splitDataset(all, data.split, seed) : withTestSource(all, data, seed);
+  const splits =
+    data.split.folds === undefined ? held : foldOf(held, data.split.folds, data.split.fold ?? 0, seed);
   let train = splits.train;
   if (data.subset > 0) {
     if (data.subset > splits.train.count) {
@@ -70,6 +73,17 @@ export function loadJobData(data: DataSpec, seed: number): Splits {
     : preprocessSplits({ ...splits, train }, data);
   checkAugmentShape(data.augment, prepared.train.sampleShape, 'data.augment');
   return prepared;
+}
+
+/**
+ * k-fold: the training part of `held` (everything but test; its val is empty) cut by kFoldSplits into
+ * `folds` folds; returns fold `fold` as val and the other folds as train. Test is untouched. A k-fold
+ * parent (no fold index) loads as fold 0.
+ */
+export function foldOf(held: Splits, folds: number, fold: number, seed: number): Splits {
+  const rest = held.train;
+  const split = kFoldSplits(rest.count, folds, seed, 'data.split.folds')[fold];
+  return { train: subsetOf(rest, split.train), val: subsetOf(rest, split.val), test: held.test };
 }
 
 /** Fits `data.preprocess` on `splits.train` alone and applies the same stats to every split. */
