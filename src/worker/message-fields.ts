@@ -79,7 +79,7 @@ export function requireIndices(v: unknown, where: string): Uint32Array {
   return out;
 }
 
-/** The executor's name of an EvalSplit enum value (TRAIN or VAL). */
+/** The executor's name of an EvalSplit enum value (TRAIN, VAL or TEST). */
 export function splitName(split: unknown): EvalSplitName {
   if (split === 'TRAIN') return 'train';
   if (split === 'VAL') return 'val';

@@ -362,7 +362,7 @@ describe('worker against a fake coordinator', function () {
     assert.match(failures[3].message, /batchSize/);
     assert.match(failures[4].message, /sample index 5000 outside the training split/);
     assert.equal(failures[4].step, 4);
-    assert.match(failures[5].message, /split must be TRAIN or VAL/);
+    assert.match(failures[5].message, /split must be TRAIN, VAL or TEST/);
     assert.ok(logs.some((l) => l.msg.includes('without a known member')));
   });
 
