@@ -15,6 +15,7 @@ import { checkModelFitsData, loadJobData } from '../train/run-job';
 import type { TrainState } from '../train/train-state';
 import { Trainer, type TrainEvent } from '../train/trainer';
 import type { CheckpointStore } from './checkpoint-store';
+import { endJob } from './end-job';
 import type { JobEvents } from './job-events';
 import { TERMINAL_STATES, type JobRecord, type JobState, type JobStore } from './job-store';
 import { RemoteExecutor } from './remote-executor';
@@ -256,26 +257,13 @@ export class JobRunner {
   }
 
   /** Records a terminal state and tells watchers. */
-  private async end(
+  private end(
     id: string,
     state: JobState,
     message: string,
-    timing: { seconds: number; samplesPerSecond: number } = { seconds: 0, samplesPerSecond: 0 },
+    timing?: { seconds: number; samplesPerSecond: number },
   ): Promise<void> {
-    const rec = await this.deps.store.update(id, { state, message });
-    this.deps.log('info', 'job ended', { jobId: id, state, message });
-    this.deps.events.emit(id, { type: 'state', state });
-    this.deps.events.emit(id, {
-      type: 'done',
-      done: {
-        state,
-        bestValAcc: rec.bestValAcc,
-        fingerprint: rec.fingerprint,
-        paramCount: rec.paramCount,
-        message,
-        ...timing,
-      },
-    });
+    return endJob(this.deps, id, state, message, timing);
   }
 }
 

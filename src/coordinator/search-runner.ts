@@ -22,6 +22,7 @@ import {
 } from '../train/search-plan';
 import type { SearchRange, SearchSpec } from '../train/search-spec';
 import type { CheckpointStore } from './checkpoint-store';
+import { endJob } from './end-job';
 import type { JobEvents } from './job-events';
 import { planJob } from './job-plan';
 import { TERMINAL_STATES, type JobRecord, type JobState, type JobStore, type StoredTrial } from './job-store';
@@ -308,24 +309,8 @@ export class SearchRunner {
   }
 
   /** Records a terminal state and tells watchers (done carries the best trial's spec). */
-  private async end(id: string, state: JobState, message: string, seconds = 0): Promise<void> {
-    const rec = await this.deps.store.update(id, { state, message });
-    this.deps.log('info', 'search ended', { jobId: id, state, message });
-    this.deps.events.emit(id, { type: 'state', state });
-    this.deps.events.emit(id, {
-      type: 'done',
-      done: {
-        state,
-        bestValAcc: rec.bestValAcc,
-        fingerprint: rec.fingerprint,
-        paramCount: rec.paramCount,
-        seconds,
-        samplesPerSecond: 0,
-        message,
-        bestSpecJson: rec.search?.bestSpecJson ?? '',
-        bestTrialJobId: rec.search?.bestTrialJobId ?? '',
-      },
-    });
+  private end(id: string, state: JobState, message: string, seconds = 0): Promise<void> {
+    return endJob(this.deps, id, state, message, { seconds, samplesPerSecond: 0 });
   }
 
   private trialsOf(id: string, stage: number): StoredTrial[] {
