@@ -10,6 +10,7 @@ import { GradpoolError } from '../shared/errors';
 import { createLogger, parseLevel, type Level } from '../shared/log';
 import { parseAddress, runWorker, workerConfig } from '../worker/main';
 import { checkCommand } from './check';
+import { dataListCommand, dataUploadCommand } from './data';
 import {
   cancelCommand,
   evalCommand,
@@ -209,6 +210,7 @@ async function main(argv: string[]): Promise<number> {
       .option('--max-running-jobs <n>', 'jobs trained at the same time (e.g. the trials of a search)', '4')
       .option('--json', 'print the listening address as JSON', false)
       .option('--http-port <port>', 'serve the live dashboard on this port of --host (0 = any free port)')
+      .option('--max-dataset-bytes <n>', 'largest dataset an upload may declare, in bytes', String(2 ** 31))
       .action(
         async (opts: {
           port: string;
@@ -219,6 +221,7 @@ async function main(argv: string[]): Promise<number> {
           maxRunningJobs: string;
           json: boolean;
           httpPort?: string;
+          maxDatasetBytes: string;
         }) => {
           const cfg = Object.freeze({
             port: intFlag(opts.port, '--port', 0, 65535),
@@ -229,6 +232,7 @@ async function main(argv: string[]): Promise<number> {
             maxRunningJobs: intFlag(opts.maxRunningJobs, '--max-running-jobs', 1, 1024),
             httpPort:
               opts.httpPort === undefined ? undefined : intFlag(opts.httpPort, '--http-port', 0, 65535),
+            maxDatasetBytes: intFlag(opts.maxDatasetBytes, '--max-dataset-bytes', 0, Number.MAX_SAFE_INTEGER),
           });
           await runCoordinator({ ...cfg, logLevel: config.logLevel }, (port, dashboardUrl) => {
             out(
@@ -253,10 +257,52 @@ async function main(argv: string[]): Promise<number> {
       .option('--backend <name>', 'cpu-pool | reference | gpujs-cpu | gpujs-webasm | auto')
       .option('--threads <n>', 'cpu-pool threads (default: GRADPOOL_THREADS, else every CPU)')
       .option('--id <id>', 'worker id (default: hostname-pid)')
-      .action(async (opts: { coordinator?: string; backend?: string; id?: string; threads?: string }) => {
-        await runWorker(workerConfig({ ...opts, threads: threadsOf(opts.threads, config) }, process.env), {
-          log: createLogger('worker', undefined, config.logLevel),
-        });
+      .option(
+        '--cache-dir <dir>',
+        'where fetched datasets are kept (default: GRADPOOL_CACHE_DIR, else a temp dir)',
+      )
+      .action(
+        async (opts: {
+          coordinator?: string;
+          backend?: string;
+          id?: string;
+          threads?: string;
+          cacheDir?: string;
+        }) => {
+          await runWorker(workerConfig({ ...opts, threads: threadsOf(opts.threads, config) }, process.env), {
+            log: createLogger('worker', undefined, config.logLevel),
+          });
+        },
+      );
+
+    const data = program.command('data').description('datasets stored on a coordinator (see docs/data.md)');
+    data
+      .command('upload')
+      .description('upload files as a dataset; prints its id')
+      .argument(
+        '<path...>',
+        'files, or ROLE=FILE (roles: train-images, train-labels, test-images, test-labels; train, test)',
+      )
+      .requiredOption('--name <name>', 'name to store it under (a job names it as dataset:NAME)')
+      .option('--format <format>', 'idx | cifar | csv | npy (default: from the file names)')
+      .option('--coordinator <addr>', 'coordinator HOST:PORT')
+      .option('--json', 'print one JSON object', false)
+      .action(
+        async (
+          paths: string[],
+          opts: { name: string; format?: string; coordinator?: string; json: boolean },
+        ) => {
+          json = opts.json;
+          code = await withClient(opts.coordinator, (c) => dataUploadCommand(c, paths, opts, io(opts.json)));
+        },
+      );
+    data
+      .command('list')
+      .description('list the stored datasets: name, id prefix, format, size, samples, created')
+      .option('--coordinator <addr>', 'coordinator HOST:PORT')
+      .option('--json', 'print one JSON object per line', false)
+      .action(async (opts: { coordinator?: string; json: boolean }) => {
+        code = await withClient(opts.coordinator, (c) => dataListCommand(c, io(opts.json)));
       });
 
     program

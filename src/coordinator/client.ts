@@ -3,9 +3,14 @@
  * GradpoolErrors (via the status table). The CLI and other programs use this and nothing else of the
  * coordinator.
  */
+import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { clientOptions } from '../transport/channel-options';
 import type { CoordinatorClient as GrpcCoordinatorClient } from '../transport/generated/gradpool/v1/Coordinator';
+import type { DatasetChunk } from '../transport/generated/gradpool/v1/DatasetChunk';
+import type { DatasetInfo__Output } from '../transport/generated/gradpool/v1/DatasetInfo';
+import type { DatasetUploadMetadata } from '../transport/generated/gradpool/v1/DatasetUploadMetadata';
+import type { UploadDatasetResponse__Output } from '../transport/generated/gradpool/v1/UploadDatasetResponse';
 import type { Job__Output } from '../transport/generated/gradpool/v1/Job';
 import type { JobEvent__Output } from '../transport/generated/gradpool/v1/JobEvent';
 import type { TrialEvent__Output } from '../transport/generated/gradpool/v1/TrialEvent';
@@ -19,6 +24,11 @@ export type JobInfo = Job__Output;
 export type JobEventInfo = JobEvent__Output;
 /** One ended trial of a search job (JobEventInfo.trial). */
 export type TrialInfo = TrialEvent__Output;
+
+/** A stored dataset as the API reports it. */
+export type DatasetInfo = DatasetInfo__Output;
+/** The answer to an upload. */
+export type UploadResult = UploadDatasetResponse__Output;
 
 /** One exported parameter. */
 export interface ExportedParam {
@@ -105,6 +115,43 @@ export class CoordinatorClient {
       call.on('error', (e: CallFailure) => reject(fromServiceError(e, `coordinator ${this.address}`)));
       call.on('end', () => resolve(out));
     });
+  }
+
+  /**
+   * Uploads a dataset: `metadata`, then the chunks `chunks` yields (file after file, at most 1 MiB each),
+   * waiting for the stream to take more before reading on. Resolves once the coordinator stored it.
+   */
+  uploadDataset(metadata: DatasetUploadMetadata, chunks: AsyncIterable<DatasetChunk>): Promise<UploadResult> {
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      let onAnswer: () => void = () => {};
+      const answer = new Promise<void>((r) => (onAnswer = r));
+      const call = this.client.UploadDataset((err: CallFailure | null, res?: UploadResult) => {
+        answered = true;
+        onAnswer();
+        if (err) reject(fromServiceError(err, `coordinator ${this.address}`));
+        else resolve(res as UploadResult);
+      });
+      const send = async () => {
+        call.write({ metadata });
+        for await (const chunk of chunks) {
+          if (answered) return; // the coordinator answered early (an error): stop reading
+          if (!call.write({ chunk })) await Promise.race([once(call, 'drain'), answer]);
+        }
+        if (!answered) call.end();
+      };
+      send().catch((e: unknown) => {
+        call.cancel();
+        reject(e);
+      });
+    });
+  }
+
+  /** Every stored dataset, newest first. */
+  listDatasets(): Promise<DatasetInfo[]> {
+    return this.unary<{ datasets: DatasetInfo[] }>((cb) =>
+      this.client.ListDatasets({}, this.deadline(), cb as never),
+    ).then((r) => r.datasets);
   }
 
   /** Closes the channel. */

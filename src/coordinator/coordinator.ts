@@ -13,8 +13,11 @@ import type { EvalSplitName } from '../train/step-executor';
 import { serverOptions } from '../transport/channel-options';
 import { HealthService } from '../transport/health';
 import { protos, SERVICE_NAMES } from '../transport/proto';
+import { addDatasetResolver } from '../data/load-source';
 import { CheckpointStore, type SavedModel } from './checkpoint-store';
 import { systemClock, type Clock } from './clock';
+import { DatasetService, DEFAULT_MAX_DATASET_BYTES } from './dataset-service';
+import { DatasetStore } from './dataset-store';
 import { DashboardData } from './http/dashboard-data';
 import { DashboardServer } from './http/dashboard-server';
 import { JobEvents, type WatchedEvent } from './job-events';
@@ -43,6 +46,8 @@ export interface CoordinatorOptions {
   readonly httpPort?: number;
   /** Address the dashboard binds (default: the gRPC host). */
   readonly httpHost?: string;
+  /** Largest dataset an upload may declare, in bytes (default DEFAULT_MAX_DATASET_BYTES, 2 GiB). */
+  readonly maxDatasetBytes?: number;
   readonly clock?: Clock;
   readonly log?: Logger;
 }
@@ -74,6 +79,8 @@ export class Coordinator {
   });
   private readonly log: Logger;
   private evalSeq = 0;
+  private datasets: DatasetService | null = null;
+  private dropDatasetResolver: () => void = () => {};
 
   constructor(private readonly options: CoordinatorOptions) {
     this.log = options.log ?? silentLogger;
@@ -96,6 +103,15 @@ export class Coordinator {
 
   /** Opens the store, resumes unfinished jobs, and serves on host:port; resolves with the bound port. */
   async start(port: number, host = '127.0.0.1'): Promise<number> {
+    // Before the job store: resumed jobs may load uploaded datasets.
+    const datasetStore = await DatasetStore.open(this.options.dataDir, this.log);
+    const datasets = new DatasetService(
+      datasetStore,
+      this.options.maxDatasetBytes ?? DEFAULT_MAX_DATASET_BYTES,
+      this.log,
+    );
+    this.datasets = datasets;
+    this.dropDatasetResolver = addDatasetResolver(datasetStore.resolve);
     this.store = await JobStore.open(this.options.dataDir, { log: this.log });
     this.runner = new JobRunner({
       store: this.store,
@@ -107,8 +123,8 @@ export class Coordinator {
       maxRunning: this.options.maxRunningJobs,
     });
     const server = new grpc.Server(serverOptions);
-    server.addService(protos().coordinator, coordinatorHandlers(this));
-    server.addService(protos().workerPlane, this.plane.handlers);
+    server.addService(protos().coordinator, coordinatorHandlers(this, datasets));
+    server.addService(protos().workerPlane, { ...this.plane.handlers, FetchDataset: datasets.fetch });
     this.health.addTo(server);
     const bound = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
@@ -137,7 +153,8 @@ export class Coordinator {
     } catch (e) {
       throw specError('spec', `is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const { job, duplicate } = await this.requireStore().submit({ ...planJob(raw).job, requestId });
+    const pinned = this.datasets ? this.datasets.pin(raw) : raw; // dataset:NAME → dataset:ID
+    const { job, duplicate } = await this.requireStore().submit({ ...planJob(pinned).job, requestId });
     if (!duplicate) this.requireRunner().enqueue(job.id);
     return { job: this.view(job), duplicate };
   }
@@ -291,6 +308,7 @@ export class Coordinator {
       });
     }
     await this.store?.close();
+    this.dropDatasetResolver();
   }
 
   private async startDashboard(port: number, grpcHost: string): Promise<void> {

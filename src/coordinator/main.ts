@@ -19,6 +19,8 @@ export interface CoordinatorConfig {
   readonly maxRunningJobs?: number;
   /** Port of the live dashboard on `host` (0 = any free port); no dashboard when undefined. */
   readonly httpPort?: number;
+  /** Largest dataset an upload may declare, in bytes (default 2 GiB). */
+  readonly maxDatasetBytes?: number;
 }
 
 /** A coordinator started inside another program (e.g. `gradpool train --workers N`). */
@@ -39,6 +41,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     checkpointEvery: config.checkpointEvery,
     maxRunningJobs: config.maxRunningJobs,
     httpPort: config.httpPort,
+    maxDatasetBytes: config.maxDatasetBytes,
     log,
   });
   const port = await coordinator.start(config.port, config.host);

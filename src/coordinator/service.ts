@@ -6,10 +6,11 @@ import type { JobEvent } from '../transport/generated/gradpool/v1/JobEvent';
 import { toServiceError } from '../transport/status';
 import { encodeTensor } from '../transport/tensor-codec';
 import type { Coordinator, JobView } from './coordinator';
+import type { DatasetService } from './dataset-service';
 import type { WatchedEvent } from './job-events';
 
-/** The Coordinator service implementation over `c`. */
-export function coordinatorHandlers(c: Coordinator): CoordinatorHandlers {
+/** The Coordinator service implementation over `c` (datasets: `datasets`). */
+export function coordinatorHandlers(c: Coordinator, datasets: DatasetService): CoordinatorHandlers {
   const unary =
     <Req, Res>(fn: (req: Req) => Promise<Res> | Res) =>
     (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
@@ -54,6 +55,8 @@ export function coordinatorHandlers(c: Coordinator): CoordinatorHandlers {
     },
     GetJobHistory: unary((req) => c.jobHistory(req.jobId)),
     Evaluate: unary((req) => c.evaluate(req.jobId, req.split)),
+    UploadDataset: datasets.upload,
+    ListDatasets: datasets.list,
     ExportModel: (call) => {
       c.exportModel(call.request.jobId).then(
         ({ names, shapes, model }) => {

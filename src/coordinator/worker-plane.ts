@@ -91,9 +91,9 @@ export class WorkerPlane {
     private readonly log: Logger,
   ) {}
 
-  /** The grpc-js implementation, for `server.addService(protos().workerPlane, plane.handlers)`. */
-  readonly handlers: WorkerPlaneHandlers = {
-    Connect: (call) => this.connect(call),
+  /** The grpc-js implementation of Connect (FetchDataset is the DatasetService's). */
+  readonly handlers: Omit<WorkerPlaneHandlers, 'FetchDataset'> = {
+    Connect: (call: ConnectCall) => this.connect(call),
   };
 
   /** Ends every worker stream. */

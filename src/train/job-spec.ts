@@ -27,7 +27,10 @@ import {
 
 /** Where the samples come from and how they are split. */
 export interface DataSpec {
-  /** Dataset source: `builtin:mnist` (default) or files, see SOURCE_FORMS in src/data/load-source.ts. */
+  /**
+   * Dataset source: `builtin:mnist` (default), files, or an uploaded `dataset:NAME|ID[:train|:test]`
+   * (names are pinned to ids at submit); see SOURCE_FORMS in src/data/load-source.ts.
+   */
   readonly train: string;
   /** The files' own test split (same forms); when given, `split.test` is 0. */
   readonly test?: string;
@@ -119,7 +122,8 @@ function parseData(raw: unknown): DataSpec {
   onlyKeys(o, ['train', 'test', 'shape', 'labelColumn', 'split', 'subset', 'preprocess', 'augment'], 'data');
   const train = o.train === undefined ? 'builtin:mnist' : sourceAt(o.train, 'data.train');
   const test = o.test === undefined ? undefined : sourceAt(o.test, 'data.test');
-  const isCsv = train.startsWith('csv:') || (test ?? '').startsWith('csv:');
+  // An uploaded dataset (dataset:…) may be csv: its format is checked when it is loaded.
+  const isCsv = [train, test ?? ''].some((s) => s.startsWith('csv:') || s.startsWith('dataset:'));
   for (const key of ['shape', 'labelColumn']) {
     if (o[key] !== undefined && !isCsv)
       throw specError(`data.${key}`, 'applies to csv: sources only; remove it');

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { backendThreads, parseBackendName, selectBackend, type BackendName } from '../backend/select';
 import { GradpoolError } from '../shared/errors';
 import { createLogger, type Logger } from '../shared/log';
+import { defaultCacheDir } from './dataset-cache';
 import { Worker } from './worker';
 
 /** Everything a worker process is configured with. */
@@ -27,6 +28,8 @@ export interface WorkerConfig {
   /** First and largest delay between reconnect attempts, in milliseconds (default 250 and 5000). */
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
+  /** Directory of fetched datasets (--cache-dir, else GRADPOOL_CACHE_DIR, else defaultCacheDir()). */
+  readonly cacheDir: string;
 }
 
 /** Flags of `gradpool worker`, as the CLI parsed them. */
@@ -36,6 +39,7 @@ export interface WorkerFlags {
   readonly id?: string;
   /** `--threads`, or GRADPOOL_THREADS as the CLI read it; an integer ≥ 1. */
   readonly threads?: number;
+  readonly cacheDir?: string;
 }
 
 /** Checks a HOST:PORT address (host name, IPv4, or [IPv6]; port 1–65535). */
@@ -77,6 +81,7 @@ export function workerConfig(
     heartbeatMs: 1000,
     reconnectMinMs: 250,
     reconnectMaxMs: 5000,
+    cacheDir: flags.cacheDir ?? env.GRADPOOL_CACHE_DIR ?? defaultCacheDir(env),
   });
 }
 
@@ -109,6 +114,7 @@ export async function runWorker(
       heartbeatMs: config.heartbeatMs,
       reconnectMinMs: config.reconnectMinMs,
       reconnectMaxMs: config.reconnectMaxMs,
+      cacheDir: config.cacheDir,
     },
     { startBackend: () => backend, log },
   );

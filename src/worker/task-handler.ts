@@ -21,12 +21,17 @@ export class TaskHandler {
     private readonly runner: ShardRunner,
     private readonly backend: Backend,
     private readonly log: Logger,
+    /** Runs before a Params message is handled, e.g. fetching the datasets its spec names. */
+    private readonly prepare: (specJson: string) => Promise<void> = async () => {},
   ) {}
 
   /** The answer to `msg` (ShardResult, EvalResult or TaskFailed), or null when there is nothing to send. */
   async handle(msg: CoordinatorMessage__Output): Promise<WorkerMessage | null> {
     try {
-      if (msg.msg === 'params' && msg.params) return this.onParams(msg.params);
+      if (msg.msg === 'params' && msg.params) {
+        await this.prepare(msg.params.specJson);
+        return this.onParams(msg.params);
+      }
       if (msg.msg === 'task' && msg.task) return await this.onShardTask(msg.task);
       if (msg.msg === 'eval' && msg.eval) return await this.onEvalTask(msg.eval);
       this.log('warn', 'ignoring a coordinator message without a known member', { msg });

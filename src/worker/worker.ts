@@ -15,6 +15,8 @@ import type { CoordinatorMessage__Output } from '../transport/generated/gradpool
 import type { WorkerMessage } from '../transport/generated/gradpool/v1/WorkerMessage';
 import { protos } from '../transport/proto';
 import { Backoff, seedOf } from './backoff';
+import { DatasetCache, defaultCacheDir } from './dataset-cache';
+import { grpcDatasetFetcher } from './dataset-fetcher';
 import { ShardRunner } from './shard-runner';
 import { TaskHandler } from './task-handler';
 
@@ -36,6 +38,8 @@ export interface WorkerOptions {
   readonly maxJobs?: number;
   /** Parameter versions kept per job (default 2). */
   readonly versionsPerJob?: number;
+  /** Directory of fetched datasets (default defaultCacheDir()). */
+  readonly cacheDir?: string;
 }
 
 /** What the worker is given rather than choosing itself. */
@@ -71,6 +75,7 @@ export class Worker {
   private backend: Backend | null = null;
   private runner: ShardRunner | null = null;
   private handler: TaskHandler | null = null;
+  private datasets: DatasetCache | null = null;
   private conn: Connection | null = null;
   private connections = 0;
   private readonly queue: { conn: Connection; msg: CoordinatorMessage__Output }[] = [];
@@ -103,7 +108,16 @@ export class Worker {
       maxJobs: this.options.maxJobs,
       versionsPerJob: this.options.versionsPerJob,
     });
-    this.handler = new TaskHandler(this.runner, this.backend, this.collaborators.log);
+    const datasets = new DatasetCache(
+      this.options.cacheDir ?? defaultCacheDir(),
+      grpcDatasetFetcher(this.coordinatorAddress, this.options.workerId),
+      this.collaborators.log,
+    );
+    datasets.start();
+    this.datasets = datasets;
+    this.handler = new TaskHandler(this.runner, this.backend, this.collaborators.log, (specJson) =>
+      datasets.prepareSpec(specJson),
+    );
     this.state = 'running';
     this.connect();
   }
@@ -136,6 +150,7 @@ export class Worker {
       this.release(conn);
     }
     this.runner?.clear();
+    this.datasets?.close();
     if (this.backend) await this.backend.close();
     this.state = 'closed';
     if (wasStarted) this.collaborators.log('info', 'worker closed', { workerId: this.options.workerId });

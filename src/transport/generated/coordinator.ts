@@ -14,6 +14,22 @@ import type {
   CoordinatorMessage__Output as _gradpool_v1_CoordinatorMessage__Output,
 } from './gradpool/v1/CoordinatorMessage';
 import type {
+  DatasetChunk as _gradpool_v1_DatasetChunk,
+  DatasetChunk__Output as _gradpool_v1_DatasetChunk__Output,
+} from './gradpool/v1/DatasetChunk';
+import type {
+  DatasetFile as _gradpool_v1_DatasetFile,
+  DatasetFile__Output as _gradpool_v1_DatasetFile__Output,
+} from './gradpool/v1/DatasetFile';
+import type {
+  DatasetInfo as _gradpool_v1_DatasetInfo,
+  DatasetInfo__Output as _gradpool_v1_DatasetInfo__Output,
+} from './gradpool/v1/DatasetInfo';
+import type {
+  DatasetUploadMetadata as _gradpool_v1_DatasetUploadMetadata,
+  DatasetUploadMetadata__Output as _gradpool_v1_DatasetUploadMetadata__Output,
+} from './gradpool/v1/DatasetUploadMetadata';
+import type {
   DoneEvent as _gradpool_v1_DoneEvent,
   DoneEvent__Output as _gradpool_v1_DoneEvent__Output,
 } from './gradpool/v1/DoneEvent';
@@ -42,6 +58,14 @@ import type {
   ExportModelRequest__Output as _gradpool_v1_ExportModelRequest__Output,
 } from './gradpool/v1/ExportModelRequest';
 import type {
+  FetchDatasetRequest as _gradpool_v1_FetchDatasetRequest,
+  FetchDatasetRequest__Output as _gradpool_v1_FetchDatasetRequest__Output,
+} from './gradpool/v1/FetchDatasetRequest';
+import type {
+  FetchDatasetResponse as _gradpool_v1_FetchDatasetResponse,
+  FetchDatasetResponse__Output as _gradpool_v1_FetchDatasetResponse__Output,
+} from './gradpool/v1/FetchDatasetResponse';
+import type {
   GetJobRequest as _gradpool_v1_GetJobRequest,
   GetJobRequest__Output as _gradpool_v1_GetJobRequest__Output,
 } from './gradpool/v1/GetJobRequest';
@@ -62,6 +86,14 @@ import type {
   JobHistory as _gradpool_v1_JobHistory,
   JobHistory__Output as _gradpool_v1_JobHistory__Output,
 } from './gradpool/v1/JobHistory';
+import type {
+  ListDatasetsRequest as _gradpool_v1_ListDatasetsRequest,
+  ListDatasetsRequest__Output as _gradpool_v1_ListDatasetsRequest__Output,
+} from './gradpool/v1/ListDatasetsRequest';
+import type {
+  ListDatasetsResponse as _gradpool_v1_ListDatasetsResponse,
+  ListDatasetsResponse__Output as _gradpool_v1_ListDatasetsResponse__Output,
+} from './gradpool/v1/ListDatasetsResponse';
 import type {
   ListJobsRequest as _gradpool_v1_ListJobsRequest,
   ListJobsRequest__Output as _gradpool_v1_ListJobsRequest__Output,
@@ -107,6 +139,14 @@ import type {
   TrialEvent__Output as _gradpool_v1_TrialEvent__Output,
 } from './gradpool/v1/TrialEvent';
 import type {
+  UploadDatasetRequest as _gradpool_v1_UploadDatasetRequest,
+  UploadDatasetRequest__Output as _gradpool_v1_UploadDatasetRequest__Output,
+} from './gradpool/v1/UploadDatasetRequest';
+import type {
+  UploadDatasetResponse as _gradpool_v1_UploadDatasetResponse,
+  UploadDatasetResponse__Output as _gradpool_v1_UploadDatasetResponse__Output,
+} from './gradpool/v1/UploadDatasetResponse';
+import type {
   WatchJobRequest as _gradpool_v1_WatchJobRequest,
   WatchJobRequest__Output as _gradpool_v1_WatchJobRequest__Output,
 } from './gradpool/v1/WatchJobRequest';
@@ -142,6 +182,13 @@ export interface ProtoGrpcType {
         _gradpool_v1_CoordinatorMessage,
         _gradpool_v1_CoordinatorMessage__Output
       >;
+      DatasetChunk: MessageTypeDefinition<_gradpool_v1_DatasetChunk, _gradpool_v1_DatasetChunk__Output>;
+      DatasetFile: MessageTypeDefinition<_gradpool_v1_DatasetFile, _gradpool_v1_DatasetFile__Output>;
+      DatasetInfo: MessageTypeDefinition<_gradpool_v1_DatasetInfo, _gradpool_v1_DatasetInfo__Output>;
+      DatasetUploadMetadata: MessageTypeDefinition<
+        _gradpool_v1_DatasetUploadMetadata,
+        _gradpool_v1_DatasetUploadMetadata__Output
+      >;
       DoneEvent: MessageTypeDefinition<_gradpool_v1_DoneEvent, _gradpool_v1_DoneEvent__Output>;
       EpochEvent: MessageTypeDefinition<_gradpool_v1_EpochEvent, _gradpool_v1_EpochEvent__Output>;
       EvalResult: MessageTypeDefinition<_gradpool_v1_EvalResult, _gradpool_v1_EvalResult__Output>;
@@ -159,6 +206,14 @@ export interface ProtoGrpcType {
         _gradpool_v1_ExportModelRequest,
         _gradpool_v1_ExportModelRequest__Output
       >;
+      FetchDatasetRequest: MessageTypeDefinition<
+        _gradpool_v1_FetchDatasetRequest,
+        _gradpool_v1_FetchDatasetRequest__Output
+      >;
+      FetchDatasetResponse: MessageTypeDefinition<
+        _gradpool_v1_FetchDatasetResponse,
+        _gradpool_v1_FetchDatasetResponse__Output
+      >;
       GetJobRequest: MessageTypeDefinition<_gradpool_v1_GetJobRequest, _gradpool_v1_GetJobRequest__Output>;
       Heartbeat: MessageTypeDefinition<_gradpool_v1_Heartbeat, _gradpool_v1_Heartbeat__Output>;
       Hello: MessageTypeDefinition<_gradpool_v1_Hello, _gradpool_v1_Hello__Output>;
@@ -166,6 +221,14 @@ export interface ProtoGrpcType {
       JobEvent: MessageTypeDefinition<_gradpool_v1_JobEvent, _gradpool_v1_JobEvent__Output>;
       JobHistory: MessageTypeDefinition<_gradpool_v1_JobHistory, _gradpool_v1_JobHistory__Output>;
       JobState: EnumTypeDefinition;
+      ListDatasetsRequest: MessageTypeDefinition<
+        _gradpool_v1_ListDatasetsRequest,
+        _gradpool_v1_ListDatasetsRequest__Output
+      >;
+      ListDatasetsResponse: MessageTypeDefinition<
+        _gradpool_v1_ListDatasetsResponse,
+        _gradpool_v1_ListDatasetsResponse__Output
+      >;
       ListJobsRequest: MessageTypeDefinition<
         _gradpool_v1_ListJobsRequest,
         _gradpool_v1_ListJobsRequest__Output
@@ -189,6 +252,14 @@ export interface ProtoGrpcType {
       TaskFailed: MessageTypeDefinition<_gradpool_v1_TaskFailed, _gradpool_v1_TaskFailed__Output>;
       Tensor: MessageTypeDefinition<_gradpool_v1_Tensor, _gradpool_v1_Tensor__Output>;
       TrialEvent: MessageTypeDefinition<_gradpool_v1_TrialEvent, _gradpool_v1_TrialEvent__Output>;
+      UploadDatasetRequest: MessageTypeDefinition<
+        _gradpool_v1_UploadDatasetRequest,
+        _gradpool_v1_UploadDatasetRequest__Output
+      >;
+      UploadDatasetResponse: MessageTypeDefinition<
+        _gradpool_v1_UploadDatasetResponse,
+        _gradpool_v1_UploadDatasetResponse__Output
+      >;
       WatchJobRequest: MessageTypeDefinition<
         _gradpool_v1_WatchJobRequest,
         _gradpool_v1_WatchJobRequest__Output

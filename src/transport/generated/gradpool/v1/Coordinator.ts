@@ -32,6 +32,14 @@ import type {
   JobHistory__Output as _gradpool_v1_JobHistory__Output,
 } from '../../gradpool/v1/JobHistory';
 import type {
+  ListDatasetsRequest as _gradpool_v1_ListDatasetsRequest,
+  ListDatasetsRequest__Output as _gradpool_v1_ListDatasetsRequest__Output,
+} from '../../gradpool/v1/ListDatasetsRequest';
+import type {
+  ListDatasetsResponse as _gradpool_v1_ListDatasetsResponse,
+  ListDatasetsResponse__Output as _gradpool_v1_ListDatasetsResponse__Output,
+} from '../../gradpool/v1/ListDatasetsResponse';
+import type {
   ListJobsRequest as _gradpool_v1_ListJobsRequest,
   ListJobsRequest__Output as _gradpool_v1_ListJobsRequest__Output,
 } from '../../gradpool/v1/ListJobsRequest';
@@ -51,6 +59,14 @@ import type {
   SubmitJobResponse as _gradpool_v1_SubmitJobResponse,
   SubmitJobResponse__Output as _gradpool_v1_SubmitJobResponse__Output,
 } from '../../gradpool/v1/SubmitJobResponse';
+import type {
+  UploadDatasetRequest as _gradpool_v1_UploadDatasetRequest,
+  UploadDatasetRequest__Output as _gradpool_v1_UploadDatasetRequest__Output,
+} from '../../gradpool/v1/UploadDatasetRequest';
+import type {
+  UploadDatasetResponse as _gradpool_v1_UploadDatasetResponse,
+  UploadDatasetResponse__Output as _gradpool_v1_UploadDatasetResponse__Output,
+} from '../../gradpool/v1/UploadDatasetResponse';
 import type {
   WatchJobRequest as _gradpool_v1_WatchJobRequest,
   WatchJobRequest__Output as _gradpool_v1_WatchJobRequest__Output,
@@ -284,6 +300,53 @@ export interface CoordinatorClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
 
   /**
+   * Every stored dataset, newest first.
+   */
+  ListDatasets(
+    argument: _gradpool_v1_ListDatasetsRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_ListDatasetsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  ListDatasets(
+    argument: _gradpool_v1_ListDatasetsRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_ListDatasetsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  ListDatasets(
+    argument: _gradpool_v1_ListDatasetsRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_ListDatasetsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  ListDatasets(
+    argument: _gradpool_v1_ListDatasetsRequest,
+    callback: grpc.requestCallback<_gradpool_v1_ListDatasetsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * Every stored dataset, newest first.
+   */
+  listDatasets(
+    argument: _gradpool_v1_ListDatasetsRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_ListDatasetsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listDatasets(
+    argument: _gradpool_v1_ListDatasetsRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_ListDatasetsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listDatasets(
+    argument: _gradpool_v1_ListDatasetsRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_ListDatasetsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+  listDatasets(
+    argument: _gradpool_v1_ListDatasetsRequest,
+    callback: grpc.requestCallback<_gradpool_v1_ListDatasetsResponse__Output>,
+  ): grpc.ClientUnaryCall;
+
+  /**
    * Every job, newest first.
    */
   ListJobs(
@@ -376,6 +439,57 @@ export interface CoordinatorClient extends grpc.Client {
     argument: _gradpool_v1_SubmitJobRequest,
     callback: grpc.requestCallback<_gradpool_v1_SubmitJobResponse__Output>,
   ): grpc.ClientUnaryCall;
+
+  /**
+   * Stores a dataset (see docs/data.md). The client sends one UploadDatasetRequest with `metadata` first,
+   * then the files' bytes as `chunk`s, file after file in metadata order, each chunk at most 1 MiB and
+   * starting where the previous one of its file ended. The coordinator checks that the files parse in
+   * the stated format and stores them content-addressed and durably (fsynced) before it answers; a failed
+   * upload stores nothing. INVALID_ARGUMENT for bad metadata, out-of-order or missing bytes (naming the
+   * file and the offset) or a file that does not parse; RESOURCE_EXHAUSTED when the declared size exceeds
+   * the coordinator's --max-dataset-bytes (the message names the limit).
+   */
+  UploadDataset(
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_UploadDatasetResponse__Output>,
+  ): grpc.ClientWritableStream<_gradpool_v1_UploadDatasetRequest>;
+  UploadDataset(
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_UploadDatasetResponse__Output>,
+  ): grpc.ClientWritableStream<_gradpool_v1_UploadDatasetRequest>;
+  UploadDataset(
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_UploadDatasetResponse__Output>,
+  ): grpc.ClientWritableStream<_gradpool_v1_UploadDatasetRequest>;
+  UploadDataset(
+    callback: grpc.requestCallback<_gradpool_v1_UploadDatasetResponse__Output>,
+  ): grpc.ClientWritableStream<_gradpool_v1_UploadDatasetRequest>;
+  /**
+   * Stores a dataset (see docs/data.md). The client sends one UploadDatasetRequest with `metadata` first,
+   * then the files' bytes as `chunk`s, file after file in metadata order, each chunk at most 1 MiB and
+   * starting where the previous one of its file ended. The coordinator checks that the files parse in
+   * the stated format and stores them content-addressed and durably (fsynced) before it answers; a failed
+   * upload stores nothing. INVALID_ARGUMENT for bad metadata, out-of-order or missing bytes (naming the
+   * file and the offset) or a file that does not parse; RESOURCE_EXHAUSTED when the declared size exceeds
+   * the coordinator's --max-dataset-bytes (the message names the limit).
+   */
+  uploadDataset(
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_UploadDatasetResponse__Output>,
+  ): grpc.ClientWritableStream<_gradpool_v1_UploadDatasetRequest>;
+  uploadDataset(
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_gradpool_v1_UploadDatasetResponse__Output>,
+  ): grpc.ClientWritableStream<_gradpool_v1_UploadDatasetRequest>;
+  uploadDataset(
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_gradpool_v1_UploadDatasetResponse__Output>,
+  ): grpc.ClientWritableStream<_gradpool_v1_UploadDatasetRequest>;
+  uploadDataset(
+    callback: grpc.requestCallback<_gradpool_v1_UploadDatasetResponse__Output>,
+  ): grpc.ClientWritableStream<_gradpool_v1_UploadDatasetRequest>;
 
   /**
    * The job's events: first its history so far (epochs), then live events until the job ends.
@@ -442,6 +556,14 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   GetJobHistory: grpc.handleUnaryCall<_gradpool_v1_GetJobRequest__Output, _gradpool_v1_JobHistory>;
 
   /**
+   * Every stored dataset, newest first.
+   */
+  ListDatasets: grpc.handleUnaryCall<
+    _gradpool_v1_ListDatasetsRequest__Output,
+    _gradpool_v1_ListDatasetsResponse
+  >;
+
+  /**
    * Every job, newest first.
    */
   ListJobs: grpc.handleUnaryCall<_gradpool_v1_ListJobsRequest__Output, _gradpool_v1_ListJobsResponse>;
@@ -450,6 +572,20 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
    * Accepts a job; the job is durable on disk before this returns. Idempotent by request_id.
    */
   SubmitJob: grpc.handleUnaryCall<_gradpool_v1_SubmitJobRequest__Output, _gradpool_v1_SubmitJobResponse>;
+
+  /**
+   * Stores a dataset (see docs/data.md). The client sends one UploadDatasetRequest with `metadata` first,
+   * then the files' bytes as `chunk`s, file after file in metadata order, each chunk at most 1 MiB and
+   * starting where the previous one of its file ended. The coordinator checks that the files parse in
+   * the stated format and stores them content-addressed and durably (fsynced) before it answers; a failed
+   * upload stores nothing. INVALID_ARGUMENT for bad metadata, out-of-order or missing bytes (naming the
+   * file and the offset) or a file that does not parse; RESOURCE_EXHAUSTED when the declared size exceeds
+   * the coordinator's --max-dataset-bytes (the message names the limit).
+   */
+  UploadDataset: grpc.handleClientStreamingCall<
+    _gradpool_v1_UploadDatasetRequest__Output,
+    _gradpool_v1_UploadDatasetResponse
+  >;
 
   /**
    * The job's events: first its history so far (epochs), then live events until the job ends.
@@ -488,6 +624,12 @@ export interface CoordinatorDefinition extends grpc.ServiceDefinition {
     _gradpool_v1_GetJobRequest__Output,
     _gradpool_v1_JobHistory__Output
   >;
+  ListDatasets: MethodDefinition<
+    _gradpool_v1_ListDatasetsRequest,
+    _gradpool_v1_ListDatasetsResponse,
+    _gradpool_v1_ListDatasetsRequest__Output,
+    _gradpool_v1_ListDatasetsResponse__Output
+  >;
   ListJobs: MethodDefinition<
     _gradpool_v1_ListJobsRequest,
     _gradpool_v1_ListJobsResponse,
@@ -499,6 +641,12 @@ export interface CoordinatorDefinition extends grpc.ServiceDefinition {
     _gradpool_v1_SubmitJobResponse,
     _gradpool_v1_SubmitJobRequest__Output,
     _gradpool_v1_SubmitJobResponse__Output
+  >;
+  UploadDataset: MethodDefinition<
+    _gradpool_v1_UploadDatasetRequest,
+    _gradpool_v1_UploadDatasetResponse,
+    _gradpool_v1_UploadDatasetRequest__Output,
+    _gradpool_v1_UploadDatasetResponse__Output
   >;
   WatchJob: MethodDefinition<
     _gradpool_v1_WatchJobRequest,
