@@ -50,6 +50,9 @@ export interface UploadChunk {
   readonly data: Uint8Array;
 }
 
+/** ` (1.5 MiB)` for sizes of 1 KiB and more, '' below. */
+const readable = (n: number) => (n >= 1024 ? ` (${formatBytes(n)})` : '');
+
 const badArgs = (msg: string, field?: string) => new GradpoolError('E_BAD_ARGS', msg, field);
 
 /** An upload from its metadata to its commit. */
@@ -93,7 +96,7 @@ export class DatasetUpload {
     if (total > maxBytes) {
       throw new GradpoolError(
         'E_TOO_LARGE',
-        `dataset "${name}" is ${total} bytes (${formatBytes(total)}), over this coordinator's limit of ${maxBytes} bytes (${formatBytes(maxBytes)}, --max-dataset-bytes); start the coordinator with a larger --max-dataset-bytes or upload less`,
+        `dataset "${name}" is ${total} bytes${readable(total)}, over this coordinator's limit of ${maxBytes} bytes${readable(maxBytes)} (--max-dataset-bytes); start the coordinator with a larger --max-dataset-bytes or upload less`,
       );
     }
     return new DatasetUpload(store, name, format, meta.files, await store.tempDir());
@@ -137,7 +140,7 @@ export class DatasetUpload {
       if (this.received !== size) {
         throw new GradpoolError(
           'E_BAD_DATA',
-          `upload ended at byte ${this.received} of ${this.describe(this.current)} (declared ${size} bytes): the upload is truncated`,
+          `upload ended at byte ${this.received} of ${this.describe(this.current)}, which declared ${size} bytes: the upload is truncated`,
         );
       }
       await this.closeFile();
