@@ -7,7 +7,7 @@ describe('proto loading', () => {
   it('finds the proto directory from dist/ and loads every file once', () => {
     for (const f of PROTO_FILES) assert.ok(fs.existsSync(path.join(PROTO_DIR, f)), f);
     assert.equal(protos(), protos());
-    assert.deepEqual(Object.keys(protos().workerPlane), ['Connect']);
+    assert.deepEqual(Object.keys(protos().workerPlane), ['Connect', 'FetchDataset']);
     assert.deepEqual(Object.keys(protos().health).sort(), ['Check', 'Watch']);
     assert.ok(protos().coordinator.SubmitJob);
   });
