@@ -341,6 +341,65 @@ describe('uploaded datasets (coordinator, workers, cache)', function () {
     assert.deepEqual(leftovers(), []);
   });
 
+  it('removes the partial upload of a client that goes away mid-stream', async () => {
+    const { client } = await coordinator();
+    let resume: () => void = () => {};
+    const resumed = new Promise<void>((r) => (resume = r));
+    const p = client.uploadDataset(
+      {
+        name: 'gone',
+        format: 'csv',
+        files: [{ role: 'train', fileName: 'a.csv', sizeBytes: 100, sha256: '' }],
+      },
+      (async function* () {
+        yield { fileIndex: 0, offset: 0, data: Buffer.from('label,a\n') };
+        await resumed;
+        throw new Error('the client gave up'); // uploadDataset cancels the call
+      })(),
+    );
+    for (let i = 0; i < 200 && leftovers().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(leftovers().length, 1, 'the upload has its temporary directory');
+    resume();
+    await assert.rejects(p, /the client gave up/);
+    for (let i = 0; i < 200 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it("fails the job's task on a worker whose fetch does not match its sha256 (TaskFailed, re-issued)", async () => {
+    const coord = recorder();
+    const { c, client, address } = await coordinator({ log: coord.log });
+    const d = (await upload(client, 'tiny', 'idx', idxFiles())).dataset!;
+    const store = path.join(dir, 'data', 'datasets', d.id);
+    const victim = path.join(
+      store,
+      fs.readdirSync(store).find((f) => f.endsWith('test-images'))!,
+    );
+    const bytes = fs.readFileSync(victim);
+    bytes[bytes.length - 1] ^= 0xff; // the job reads the train part only: the coordinator accepts it
+    fs.writeFileSync(victim, bytes);
+    await worker(address, 'w1', path.join(dir, 'cache'));
+    const { job } = await c.submit(
+      JSON.stringify({ data: { train: 'dataset:tiny' }, model: MODEL, train: TRAIN }),
+      'r',
+    );
+    let failed: { msg: string; fields: Record<string, unknown> } | undefined;
+    for (let i = 0; i < 1000 && !failed; i++) {
+      failed = coord.lines.find((l) => l.msg === 'worker failed a task; task re-issued');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(failed, 'the coordinator heard of the failure');
+    assert.equal(failed.fields.workerId, 'w1');
+    assert.match(
+      String(failed.fields.reason),
+      /^E_BAD_DATA: dataset [0-9a-f]{64}: file test-images \(test-images\): the bytes received have sha256 [0-9a-f]{64}, expected [0-9a-f]{64}/,
+    );
+    assert.ok(
+      !coord.lines.some((l) => l.msg === 'shard result received'),
+      'no shard was computed on bad data',
+    );
+    await c.cancelJob(job.id);
+  });
+
   it('answers a submit naming an unknown dataset with NOT_FOUND on data.train and the fix', async () => {
     const { client } = await coordinator();
     const spec = { data: { train: 'dataset:nope' }, model: MODEL, train: TRAIN };
