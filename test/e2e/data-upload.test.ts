@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { BACKEND, Cluster, matches, referenceFingerprint, type Proc } from '../helpers/cluster';
+import { BACKEND, Cluster, matches, referenceFingerprint, waitFor, type Proc } from '../helpers/cluster';
 import { writeIdx } from '../unit/data/formats/write-files';
 
 /** `n` 4×4 images of two classes: class 0 bright on the left half, class 1 on the right. */
@@ -184,5 +184,47 @@ describe('uploaded datasets with real processes (CLI)', function () {
       submit.stderr,
       /data\.train: no dataset named "broken" .*"gradpool data list".*\(NOT_FOUND\)/,
     );
+  });
+
+  it("refuses a dataset over the coordinator's --max-dataset-bytes with RESOURCE_EXHAUSTED naming the limit", async () => {
+    const c = cluster.spawnCli([
+      'coordinator',
+      '--port',
+      '0',
+      '--data-dir',
+      cluster.dataDir,
+      '--json',
+      '--max-dataset-bytes',
+      '300',
+    ]);
+    const listening = await waitFor(
+      'the coordinator to listen',
+      () => c.events().find((e) => e.type === 'listening'),
+      15_000,
+    );
+    const address = `127.0.0.1:${String(listening.port)}`;
+    const up = await cluster.cli([
+      'data',
+      'upload',
+      ...FILES.map(at),
+      '--name',
+      'big',
+      '--coordinator',
+      address,
+    ]);
+    assert.equal(up.code, 1, up.stderr);
+    assert.match(
+      up.stderr,
+      /"big" is \d+ bytes, over this coordinator's limit of 300 bytes \(--max-dataset-bytes\).*\(RESOURCE_EXHAUSTED\)/,
+    );
+    const bad = await cluster.cli([
+      'coordinator',
+      '--data-dir',
+      cluster.dataDir,
+      '--max-dataset-bytes',
+      '-1',
+    ]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--max-dataset-bytes must be an integer/);
   });
 });
