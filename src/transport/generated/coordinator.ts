@@ -172,8 +172,8 @@ export interface ProtoGrpcType {
       >;
       /**
        * The public API. Errors: INVALID_ARGUMENT (bad spec; the message names the field), NOT_FOUND (unknown
-       * job id), RESOURCE_EXHAUSTED (message over the size limit), FAILED_PRECONDITION (e.g. export of a job
-       * without parameters), never UNKNOWN.
+       * job id, or a spec naming an unknown dataset), RESOURCE_EXHAUSTED (message or dataset over its size
+       * limit), FAILED_PRECONDITION (e.g. export of a job without parameters), never UNKNOWN.
        */
       Coordinator: SubtypeConstructor<typeof grpc.Client, _gradpool_v1_CoordinatorClient> & {
         service: _gradpool_v1_CoordinatorDefinition;

@@ -74,8 +74,8 @@ import type {
 
 /**
  * The public API. Errors: INVALID_ARGUMENT (bad spec; the message names the field), NOT_FOUND (unknown
- * job id), RESOURCE_EXHAUSTED (message over the size limit), FAILED_PRECONDITION (e.g. export of a job
- * without parameters), never UNKNOWN.
+ * job id, or a spec naming an unknown dataset), RESOURCE_EXHAUSTED (message or dataset over its size
+ * limit), FAILED_PRECONDITION (e.g. export of a job without parameters), never UNKNOWN.
  */
 export interface CoordinatorClient extends grpc.Client {
   /**
@@ -519,8 +519,8 @@ export interface CoordinatorClient extends grpc.Client {
 
 /**
  * The public API. Errors: INVALID_ARGUMENT (bad spec; the message names the field), NOT_FOUND (unknown
- * job id), RESOURCE_EXHAUSTED (message over the size limit), FAILED_PRECONDITION (e.g. export of a job
- * without parameters), never UNKNOWN.
+ * job id, or a spec naming an unknown dataset), RESOURCE_EXHAUSTED (message or dataset over its size
+ * limit), FAILED_PRECONDITION (e.g. export of a job without parameters), never UNKNOWN.
  */
 export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   /**

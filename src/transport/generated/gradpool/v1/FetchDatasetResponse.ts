@@ -13,7 +13,13 @@ import type {
  * One message of a fetch: info first, then chunks.
  */
 export interface FetchDatasetResponse {
+  /**
+   * The first message: the dataset's format and files (role, size, sha256) in manifest order.
+   */
   info?: _gradpool_v1_DatasetInfo | null;
+  /**
+   * Every later message: the files' bytes, file_index ascending, offsets contiguous.
+   */
   chunk?: _gradpool_v1_DatasetChunk | null;
   msg?: 'info' | 'chunk';
 }
@@ -22,7 +28,13 @@ export interface FetchDatasetResponse {
  * One message of a fetch: info first, then chunks.
  */
 export interface FetchDatasetResponse__Output {
+  /**
+   * The first message: the dataset's format and files (role, size, sha256) in manifest order.
+   */
   info?: _gradpool_v1_DatasetInfo__Output | null;
+  /**
+   * Every later message: the files' bytes, file_index ascending, offsets contiguous.
+   */
   chunk?: _gradpool_v1_DatasetChunk__Output | null;
   msg?: 'info' | 'chunk';
 }

@@ -13,7 +13,13 @@ import type {
  * One message of an upload: metadata first, then chunks.
  */
 export interface UploadDatasetRequest {
+  /**
+   * The first message, and only the first.
+   */
   metadata?: _gradpool_v1_DatasetUploadMetadata | null;
+  /**
+   * Every later message: the files' bytes in order (file_index ascending, offsets contiguous).
+   */
   chunk?: _gradpool_v1_DatasetChunk | null;
   msg?: 'metadata' | 'chunk';
 }
@@ -22,7 +28,13 @@ export interface UploadDatasetRequest {
  * One message of an upload: metadata first, then chunks.
  */
 export interface UploadDatasetRequest__Output {
+  /**
+   * The first message, and only the first.
+   */
   metadata?: _gradpool_v1_DatasetUploadMetadata__Output | null;
+  /**
+   * Every later message: the files' bytes in order (file_index ascending, offsets contiguous).
+   */
   chunk?: _gradpool_v1_DatasetChunk__Output | null;
   msg?: 'metadata' | 'chunk';
 }

@@ -6,6 +6,9 @@ import type {
 } from '../../gradpool/v1/DatasetInfo';
 
 export interface UploadDatasetResponse {
+  /**
+   * The stored dataset (names include the uploaded name).
+   */
   dataset?: _gradpool_v1_DatasetInfo | null;
   /**
    * True when the same content was stored already (only the name was recorded).
@@ -18,6 +21,9 @@ export interface UploadDatasetResponse {
 }
 
 export interface UploadDatasetResponse__Output {
+  /**
+   * The stored dataset (names include the uploaded name).
+   */
   dataset: _gradpool_v1_DatasetInfo__Output | null;
   /**
    * True when the same content was stored already (only the name was recorded).
