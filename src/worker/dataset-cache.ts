@@ -6,7 +6,7 @@
  * is fetched once, checked the same way in a temporary directory, and renamed into place. Checked entries
  * are served to loadSource (which is synchronous) through a DatasetResolver.
  */
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,16 +16,12 @@ import {
   datasetId,
   isDatasetId,
   type LocalDataset,
-  type ManifestFile,
 } from '../data/dataset-manifest';
 import { addDatasetResolver, parseSource } from '../data/load-source';
-import { GradpoolError } from '../shared/errors';
 import type { Logger } from '../shared/log';
+import { FetchWriter, type FetchedFile, type FetchedManifest } from './fetch-writer';
 
-/** A file of a fetched dataset, as the coordinator describes it. */
-export interface FetchedFile extends ManifestFile {
-  readonly fileName: string;
-}
+export type { FetchedFile } from './fetch-writer';
 
 /** One message of a fetch: the dataset's description first, then its files' bytes in order. */
 export type FetchItem =
@@ -58,13 +54,6 @@ export function datasetIdsOf(specJson: string): string[] {
     if (typeof s !== 'string' && s.kind === 'dataset' && isDatasetId(s.ref)) ids.add(s.ref);
   }
   return [...ids];
-}
-
-interface StoredManifest {
-  readonly version: number;
-  readonly id: string;
-  readonly format: string;
-  readonly files: readonly FetchedFile[];
 }
 
 const MANIFEST_FILE = 'manifest.json';
@@ -134,7 +123,7 @@ export class DatasetCache {
   }
 
   /** Fetches `id` into a temporary directory, checks every hash, and renames it into place. */
-  private async fetchInto(id: string): Promise<StoredManifest> {
+  private async fetchInto(id: string): Promise<FetchedManifest> {
     await fs.promises.mkdir(this.dir, { recursive: true });
     const tmp = path.join(
       this.dir,
@@ -160,76 +149,23 @@ export class DatasetCache {
     }
   }
 
-  /** Receives the fetch of `id` into `tmp`; throws E_BAD_DATA on anything inconsistent. */
-  private async receive(id: string, tmp: string): Promise<StoredManifest> {
-    const bad = (what: string) => new GradpoolError('E_BAD_DATA', `dataset ${id}: ${what}`);
-    let manifest: StoredManifest | null = null;
-    let current = -1;
-    let received = 0;
-    let hash: Hash = createHash('sha256');
-    let fh: fs.promises.FileHandle | null = null;
-    const endFile = async () => {
-      if (!manifest || current < 0) return;
-      const f = manifest.files[current];
-      if (received !== f.sizeBytes)
-        throw bad(`file ${f.fileName} (${f.role}) ended at byte ${received} of ${f.sizeBytes}`);
-      const digest = hash.digest('hex');
-      if (digest !== f.sha256)
-        throw bad(
-          `file ${f.fileName} (${f.role}): the bytes received have sha256 ${digest}, expected ${f.sha256}`,
-        );
-      await fh?.sync();
-      await fh?.close();
-      fh = null;
-    };
-    const startFile = async (i: number) => {
-      current = i;
-      received = 0;
-      hash = createHash('sha256');
-      fh = await fs.promises.open(path.join(tmp, datasetFileName(i, manifest!.files[i].role)), 'wx');
-    };
+  /** Receives the fetch of `id` into `tmp` (FetchWriter's checks). */
+  private async receive(id: string, tmp: string): Promise<FetchedManifest> {
+    const writer = new FetchWriter(id, tmp);
     try {
       for await (const item of this.fetcher(id)) {
-        if ('info' in item) {
-          if (manifest) throw bad('the description came twice');
-          const format = checkDatasetFormat(item.info.format, 'info.format');
-          const files = item.info.files.map((f) => ({ ...f }));
-          const actual = datasetId(format, files);
-          if (actual !== id) throw bad(`the coordinator's description hashes to ${actual}`);
-          manifest = { version: 1, id, format, files };
-          if (files.length > 0) await startFile(0);
-          continue;
-        }
-        const { fileIndex, offset, data } = item.chunk;
-        if (!manifest) throw bad('a chunk came before the description');
-        while (fileIndex > current && current < manifest.files.length - 1) {
-          await endFile();
-          await startFile(current + 1);
-        }
-        if (fileIndex !== current || offset !== received) {
-          throw bad(
-            `unexpected chunk of file ${fileIndex} at offset ${offset} (expected file ${current} at ${received})`,
-          );
-        }
-        await (fh as fs.promises.FileHandle | null)?.write(data);
-        hash.update(data);
-        received += data.length;
+        if ('info' in item) await writer.describe(item.info);
+        else await writer.chunk(item.chunk);
       }
-      if (!manifest) throw bad('the coordinator sent no description');
-      for (;;) {
-        await endFile();
-        if (current >= manifest.files.length - 1) break;
-        await startFile(current + 1);
-      }
-      return manifest;
+      return await writer.finish();
     } finally {
-      await (fh as fs.promises.FileHandle | null)?.close().catch(() => {});
+      await writer.close();
     }
   }
 
   /** null when the entry `id` is whole (id, sizes and sha256 as its manifest says), else the problem. */
   private async check(id: string): Promise<string | null> {
-    let m: StoredManifest;
+    let m: FetchedManifest;
     try {
       m = this.readManifest(id);
       const actual = datasetId(checkDatasetFormat(m.format, 'format'), m.files);
@@ -253,11 +189,11 @@ export class DatasetCache {
     return null;
   }
 
-  private readManifest(id: string): StoredManifest {
-    return JSON.parse(fs.readFileSync(path.join(this.dir, id, MANIFEST_FILE), 'utf8')) as StoredManifest;
+  private readManifest(id: string): FetchedManifest {
+    return JSON.parse(fs.readFileSync(path.join(this.dir, id, MANIFEST_FILE), 'utf8')) as FetchedManifest;
   }
 
-  private local(id: string, m: StoredManifest): LocalDataset {
+  private local(id: string, m: FetchedManifest): LocalDataset {
     return {
       id,
       format: checkDatasetFormat(m.format, 'format'),
