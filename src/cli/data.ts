@@ -6,12 +6,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { CoordinatorClient, DatasetInfo } from '../coordinator/client';
+import type { CoordinatorClient, DatasetInfo, UploadResult } from '../coordinator/client';
 import {
   checkDatasetFormat,
   checkDatasetName,
   checkRoles,
   DATASET_FORMATS,
+  datasetId,
   formatBytes,
   rolesOf,
   type DatasetFormat,
@@ -131,6 +132,10 @@ export async function dataUploadCommand(
   const name = checkDatasetName(opts.name, '--name');
   const plan = planUpload(args, opts.format);
   const files = await Promise.all(plan.files.map(async (f) => ({ ...f, sha256: await sha256Of(f.path) })));
+  // The same content under the same name is stored already: nothing to send.
+  const id = datasetId(plan.format, files);
+  const stored = (await client.listDatasets()).find((d) => d.id === id && d.names.includes(name));
+  if (stored) return printUploaded(name, { dataset: stored, existed: true, previousId: '' }, io);
   const total = files.reduce((a, f) => a + f.sizeBytes, 0);
   let sent = 0;
   let shown = '';
@@ -170,6 +175,11 @@ export async function dataUploadCommand(
   } finally {
     if (shown) process.stderr.write('\r' + ' '.repeat(shown.length) + '\r');
   }
+  return printUploaded(name, result, io);
+}
+
+/** Prints an upload's outcome: the id on stdout, what was stored on stderr (one JSON object with --json). */
+function printUploaded(name: string, result: UploadResult, io: Io): number {
   const d = result.dataset as DatasetInfo;
   if (io.json) {
     io.out(

@@ -85,6 +85,18 @@ describe('uploaded datasets with real processes (CLI)', function () {
     assert.match(id, /^[0-9a-f]{64}$/);
     assert.match(up.stderr, /stored fashion-tiny: idx, 4 files, .*80 train \+ 16 test samples of \[1,4,4\]/);
 
+    const reupload = await data(['upload', ...[...FILES].reverse().map(at), '--name', 'fashion-tiny']);
+    assert.equal(reupload.code, 0, reupload.stderr);
+    assert.equal(reupload.stdout.trim(), id, 'the same content has the same id, whatever the argument order');
+    assert.match(reupload.stderr, /^already stored fashion-tiny/);
+    assert.equal(
+      coordinator
+        .logs()
+        .filter((l) => l.msg === 'dataset upload rejected' || l.msg === 'dataset name recorded').length,
+      0,
+      'nothing was sent reupload',
+    );
+
     const list = await data(['list']);
     assert.equal(list.code, 0, list.stderr);
     const [head, row] = list.stdout.trim().split('\n');
