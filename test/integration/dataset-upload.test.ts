@@ -19,7 +19,7 @@ import { runJob } from '../../src/train/run-job';
 import { DatasetCache } from '../../src/worker/dataset-cache';
 import { grpcDatasetFetcher } from '../../src/worker/dataset-fetcher';
 import { Worker } from '../../src/worker/worker';
-import { writeIdx } from '../unit/data/formats/write-files';
+import { writeIdx, writeNpy } from '../unit/data/formats/write-files';
 
 /** `n` 4×4 images of two classes: class 0 bright on the left half, class 1 on the right. */
 function twoClasses(n: number, shift = 0): { pixels: Uint8Array; labels: Uint8Array } {
@@ -234,6 +234,48 @@ describe('uploaded datasets (coordinator, workers, cache)', function () {
     const want = (await runJob(parseJobSpec(spec(`csv:${at('train.csv')}`)), backend, () => {})).fingerprint;
     await backend.close();
     assert.equal(end.fingerprint, want);
+  });
+
+  it('stores npy and cifar uploads with the counts and shapes their readers give', async () => {
+    const { client } = await coordinator();
+    writeNpy(
+      at('x_train.npy'),
+      '|u1',
+      [6, 2, 3],
+      new Uint8Array(36).map((_, i) => i),
+    );
+    writeNpy(
+      at('y_train.npy'),
+      '<i8',
+      [6],
+      new Uint8Array(48).map((_, i) => (i % 8 === 0 ? (i / 8) % 3 : 0)),
+    );
+    const npy = await upload(client, 'n', 'npy', [
+      { role: 'train-images', path: at('x_train.npy') },
+      { role: 'train-labels', path: at('y_train.npy') },
+    ]);
+    assert.deepEqual(
+      [npy.dataset!.format, npy.dataset!.trainCount, [...npy.dataset!.sampleShape]],
+      ['npy', 6, [1, 2, 3]],
+    );
+    const record = (label: number) => Buffer.concat([Buffer.from([label]), Buffer.alloc(3072, label * 20)]);
+    fs.writeFileSync(at('data_batch_1.bin'), Buffer.concat([record(1), record(2)]));
+    fs.writeFileSync(at('test_batch.bin'), record(3));
+    const cifar = await upload(client, 'c', 'cifar', [
+      { role: 'train', path: at('data_batch_1.bin') },
+      { role: 'test', path: at('test_batch.bin') },
+    ]);
+    assert.deepEqual(
+      [cifar.dataset!.trainCount, cifar.dataset!.testCount, [...cifar.dataset!.sampleShape]],
+      [2, 1, [3, 32, 32]],
+    );
+    fs.writeFileSync(at('bad_batch.bin'), record(1).subarray(0, 3000));
+    await rejects(
+      upload(client, 'c2', 'cifar', [{ role: 'train', path: at('bad_batch.bin') }]),
+      'E_BAD_DATA',
+      'INVALID_ARGUMENT',
+      /bad_batch\.bin \(train\): /,
+    );
   });
 
   it('is idempotent for the same content under the same name, and re-points a name to new content', async () => {
