@@ -11,9 +11,10 @@ import { Sequential } from '../model/sequential';
 import type { ModelSpec, NoiseKeys } from '../model/types';
 import { GpuJsRunner } from './gpujs';
 import { ReferenceRunner } from './reference';
+import { WasmRunner } from './wasm/wasm-runner';
 
 /** Kernel runners a pool thread can compute with. */
-export type CpuPoolRunnerKind = 'gpujs-cpu' | 'reference';
+export type CpuPoolRunnerKind = 'wasm' | 'gpujs-cpu' | 'reference';
 
 /** One chunk of a shard, as sent to a thread. Offsets and lengths count elements of the runner's dtype. */
 export interface ChunkTask {
@@ -21,7 +22,7 @@ export interface ChunkTask {
   /** JSON of `spec`: the key of the thread's network cache. */
   readonly specKey: string;
   readonly spec: ModelSpec;
-  /** Float32 (gpujs-cpu) or float64 (reference) storage shared by every chunk of one call. */
+  /** Float32 (wasm, gpujs-cpu) or float64 (reference) storage shared by every chunk of one call. */
   readonly buffer: SharedArrayBuffer;
   /** Length of each parameter, in ParamInfo order; they lie back to back from element 0. */
   readonly paramLengths: readonly number[];
@@ -58,7 +59,12 @@ const nets = new Map<string, Sequential>();
 function runnerFor(kind: CpuPoolRunnerKind): KernelRunner {
   let runner = runners.get(kind);
   if (!runner) {
-    runner = kind === 'reference' ? new ReferenceRunner() : new GpuJsRunner('cpu');
+    runner =
+      kind === 'reference'
+        ? new ReferenceRunner()
+        : kind === 'wasm'
+          ? new WasmRunner()
+          : new GpuJsRunner('cpu');
     runners.set(kind, runner);
   }
   return runner;

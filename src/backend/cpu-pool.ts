@@ -23,6 +23,7 @@ import type { Sequential } from '../model/sequential';
 import type { GradientSums, ModelSpec } from '../model/types';
 import { GradpoolError } from '../shared/errors';
 import type { Backend, EvalSums, ShardInput } from './backend';
+import { sgemmModule } from './wasm/sgemm';
 import type {
   ChunkTask,
   CpuPoolRunnerKind,
@@ -40,7 +41,11 @@ const THREAD_FILE = path.join(__dirname, 'cpu-pool-thread.js');
 export interface CpuPoolOptions {
   /** Pool threads, an integer ≥ 1 (default os.availableParallelism()). */
   readonly threads?: number;
-  /** Kernel runner of every thread: 'gpujs-cpu' (float32, the default) or 'reference' (float64). */
+  /**
+   * Kernel runner of every thread: 'wasm' (float32, the default: MatMul and convolutions in WebAssembly
+   * SIMD, the rest on gpu.js CPU mode), 'gpujs-cpu' (float32, every kernel on gpu.js CPU mode) or
+   * 'reference' (float64).
+   */
   readonly runner?: CpuPoolRunnerKind;
   /** Receives pool errors that belong to no call (a thread that died while idle). */
   readonly log?: (msg: string, fields: object) => void;
@@ -70,9 +75,12 @@ export class CpuPoolBackend implements Backend {
     if (!Number.isInteger(threads) || threads < 1) {
       throw new GradpoolError('E_BAD_ARGS', `cpu-pool threads must be a positive integer, got ${threads}`);
     }
-    const runner = options.runner ?? 'gpujs-cpu';
-    if (runner !== 'gpujs-cpu' && runner !== 'reference') {
-      throw new GradpoolError('E_BAD_ARGS', `cpu-pool runner must be gpujs-cpu or reference, got ${runner}`);
+    const runner = options.runner ?? 'wasm';
+    if (runner !== 'wasm' && runner !== 'gpujs-cpu' && runner !== 'reference') {
+      throw new GradpoolError(
+        'E_BAD_ARGS',
+        `cpu-pool runner must be wasm, gpujs-cpu or reference, got ${runner}`,
+      );
     }
     if (!existsSync(THREAD_FILE)) {
       throw new GradpoolError(
@@ -80,10 +88,14 @@ export class CpuPoolBackend implements Backend {
         `cpu-pool thread entry ${THREAD_FILE} is missing (run the compiled dist/)`,
       );
     }
+    // Compiles sgemm.wasm here once, so a missing build or an engine without SIMD fails at start-up
+    // (E_BACKEND_UNAVAILABLE, which select.ts reports) rather than in the first chunk.
+    if (runner === 'wasm') sgemmModule();
     this.threads = threads;
     this.runner = runner;
-    this.name = runner === 'gpujs-cpu' ? 'cpu-pool' : 'cpu-pool-reference';
-    this.dtype = runner === 'gpujs-cpu' ? 'float32' : 'float64';
+    // Both float32 runners are 'cpu-pool'; the float64 one is named apart (its results differ in kind).
+    this.name = runner === 'reference' ? 'cpu-pool-reference' : 'cpu-pool';
+    this.dtype = runner === 'reference' ? 'float64' : 'float32';
     this.pool = new Piscina({ filename: THREAD_FILE, minThreads: threads, maxThreads: threads });
     const log = options.log ?? (() => {});
     this.pool.on('error', (e: unknown) => log('cpu-pool thread error', { error: String(e) }));

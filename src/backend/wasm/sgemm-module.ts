@@ -291,7 +291,7 @@ function gemm(): FuncDef {
 /**
  * The im2col loop nest, shared by im2col (cols[row, oh·OW+ow] = x[c, ih, iw], 0 outside) and col2im
  * (dx[c, ih, iw] += cols[row, oh·OW+ow]), row = (c·KH + kh)·KW + kw, ih = oh·S − P + kh, iw = ow·S − P + kw.
- * Params: (x, C, H, W, KH, KW, S, P, OH, OW, cols), all pointers in bytes.
+ * Params: (x, C, H, W, KH, KW, S, P, OH, OW, cols), pointers in bytes; for col2im x is dx (zeroed first).
  */
 function colLoops(name: 'im2col' | 'col2im'): FuncDef {
   const params: ValType[] = range(11).map(() => I32);

@@ -131,7 +131,7 @@ export class WasmSgemm {
     this.heap.set(w, pw >> 2);
     for (let n = 0; n < d.N; n++) {
       this.gemm(ckk, p, d.O, pw, 1, ckk, pdy + n * outSize * 4, p, 1, pcols, p, false);
-      this.exports.col2im(pcols, d.C, d.H, d.W, d.KH, d.KW, d.S, d.P, d.OH, d.OW, pdx + n * inSize * 4);
+      this.exports.col2im(pdx + n * inSize * 4, d.C, d.H, d.W, d.KH, d.KW, d.S, d.P, d.OH, d.OW, pcols);
     }
     return this.heap.slice(pdx >> 2, (pdx >> 2) + d.N * inSize);
   }

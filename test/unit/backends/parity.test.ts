@@ -292,6 +292,7 @@ describe('cpu-pool parity with the reference (2 threads)', function () {
   const reference = new RunnerBackend(new ReferenceRunner());
 
   for (const [runner, tolerance] of [
+    ['wasm', FLOAT32_TOLERANCE],
     ['gpujs-cpu', FLOAT32_TOLERANCE],
     ['reference', 1e-12],
   ] as const) {

@@ -1,0 +1,79 @@
+/**
+ * The cpu-pool threads' default kernel runner: MatMul and the three convolutions on the WebAssembly SIMD
+ * GEMM (sgemm.ts), every other kernel on its gpu.js body in gpu.js CPU mode. Float32 throughout. The fast
+ * kernels compute the same sums as their bodies in kernels/defs (held to them by the parity tests), in a
+ * different but fixed order: the result depends only on the shapes.
+ */
+import { kernelSpec } from '../../../kernels/all';
+import type { AttrsByKernel, KernelName } from '../../../kernels/names';
+import type { KernelRunner } from '../../../kernels/runner';
+import { sizeOf, type Data, type Tensor } from '../../../kernels/spec';
+import { GpuJsRunner } from '../gpujs';
+import { WasmSgemm, type ConvDims } from './sgemm';
+
+/** Kernels this runner computes in WebAssembly; the rest run on gpu.js CPU mode. */
+export const WASM_KERNELS: readonly KernelName[] = [
+  'MatMul',
+  'Conv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+];
+
+function asFloat32(d: Data): Float32Array {
+  return d instanceof Float32Array ? d : Float32Array.from(d);
+}
+
+/** Runs the hot kernels in WebAssembly SIMD and the others through gpu.js CPU mode. */
+export class WasmRunner implements KernelRunner {
+  readonly name = 'wasm-simd';
+  readonly dtype = 'float32' as const;
+  private readonly sgemm = new WasmSgemm();
+  private fallback: GpuJsRunner | null = null;
+
+  run<K extends KernelName>(name: K, inputs: readonly Tensor[], attrs: AttrsByKernel[K]): Tensor {
+    if (!WASM_KERNELS.includes(name)) {
+      this.fallback ??= new GpuJsRunner('cpu');
+      return this.fallback.run(name, inputs, attrs);
+    }
+    const spec = kernelSpec(name);
+    if (inputs.length !== spec.inputs.length) {
+      throw new Error(`${name} takes ${spec.inputs.length} inputs (${spec.inputs}), got ${inputs.length}`);
+    }
+    inputs.forEach((t, i) => {
+      if (t.data.length !== sizeOf(t.shape)) {
+        throw new Error(
+          `${name}: input ${spec.inputs[i]} has ${t.data.length} values for shape [${t.shape}]`,
+        );
+      }
+    });
+    const shapes = inputs.map((t) => t.shape);
+    // outputShape and constants validate the shapes and derive the sizes, exactly as for the body.
+    const shape = spec.outputShape(shapes, attrs);
+    const c = spec.constants(shapes, attrs);
+    const [a, b] = inputs.map((t) => asFloat32(t.data));
+    let data: Float32Array;
+    switch (name) {
+      case 'MatMul':
+        data = this.sgemm.matMul(a, b, c.M, c.N, c.K, c.ta > 0, c.tb > 0);
+        break;
+      case 'Conv2D':
+        data = this.sgemm.conv2d(a, b, c as unknown as ConvDims);
+        break;
+      case 'Conv2DBackpropInput':
+        data = this.sgemm.conv2dBackpropInput(a, b, c as unknown as ConvDims);
+        break;
+      default:
+        data = this.sgemm.conv2dBackpropFilter(a, b, c as unknown as ConvDims);
+    }
+    return { shape, data };
+  }
+
+  alloc(length: number): Float32Array {
+    return new Float32Array(length);
+  }
+
+  close(): void {
+    this.fallback?.close();
+    this.fallback = null;
+  }
+}
