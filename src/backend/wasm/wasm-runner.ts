@@ -1,17 +1,19 @@
 /**
  * The cpu-pool threads' default kernel runner: MatMul and the three convolutions on the WebAssembly SIMD
- * GEMM (sgemm.ts), every other kernel on its gpu.js body in gpu.js CPU mode. Float32 throughout. The fast
- * kernels compute the same sums as their bodies in kernels/defs (held to them by the parity tests), in a
- * different but fixed order: the result depends only on the shapes.
+ * GEMM (sgemm.ts), the pooling, bias and ReLU kernels on typed-array loops (fast-loops.ts), every other
+ * kernel on its gpu.js body in gpu.js CPU mode. Float32 throughout. The fast kernels compute the same sums
+ * as their bodies in kernels/defs (held to them by the parity tests), the GEMM in a different but fixed
+ * order: the result depends only on the shapes.
  */
 import { kernelSpec } from '../../../kernels/all';
 import type { AttrsByKernel, KernelName } from '../../../kernels/names';
 import type { KernelRunner } from '../../../kernels/runner';
 import { sizeOf, type Data, type Tensor } from '../../../kernels/spec';
 import { GpuJsRunner } from '../gpujs';
+import { FAST_LOOPS } from './fast-loops';
 import { WasmSgemm, type ConvDims } from './sgemm';
 
-/** Kernels this runner computes in WebAssembly; the rest run on gpu.js CPU mode. */
+/** Kernels this runner computes in WebAssembly (FAST_LOOPS has the loops; the rest run on gpu.js). */
 export const WASM_KERNELS: readonly KernelName[] = [
   'MatMul',
   'Conv2D',
@@ -31,7 +33,8 @@ export class WasmRunner implements KernelRunner {
   private fallback: GpuJsRunner | null = null;
 
   run<K extends KernelName>(name: K, inputs: readonly Tensor[], attrs: AttrsByKernel[K]): Tensor {
-    if (!WASM_KERNELS.includes(name)) {
+    const loop = FAST_LOOPS[name];
+    if (!loop && !WASM_KERNELS.includes(name)) {
       this.fallback ??= new GpuJsRunner('cpu');
       return this.fallback.run(name, inputs, attrs);
     }
@@ -51,6 +54,15 @@ export class WasmRunner implements KernelRunner {
     const shape = spec.outputShape(shapes, attrs);
     const c = spec.constants(shapes, attrs);
     const [a, b] = inputs.map((t) => asFloat32(t.data));
+    if (loop)
+      return {
+        shape,
+        data: loop(
+          inputs.map((t) => asFloat32(t.data)),
+          c,
+          sizeOf(shape),
+        ),
+      };
     let data: Float32Array;
     switch (name) {
       case 'MatMul':

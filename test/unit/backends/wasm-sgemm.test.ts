@@ -219,8 +219,10 @@ describe('wasm SIMD kernels', function () {
     });
   });
 
-  it('runs the other kernels on their gpu.js bodies (Relu)', () => {
+  it('runs the other kernels on their gpu.js bodies (Scale, SoftmaxCrossEntropy)', () => {
     const rng = new Rng(63);
-    check(K.Relu, [rand(rng, [3, 7])], {});
+    check(K.Scale, [rand(rng, [3, 7])], { factor: 0.25 });
+    const labels = { shape: [3], data: Float64Array.from([0, 6, 2]) };
+    check(K.SoftmaxCrossEntropy, [rand(rng, [3, 7]), labels], {});
   });
 });
