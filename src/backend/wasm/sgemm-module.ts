@@ -1,6 +1,6 @@
 /**
  * The source of sgemm.wasm: a blocked, register-tiled float32 GEMM in WebAssembly SIMD (f32x4), plus the
- * im2col / col2im loops the convolutions run through it. Built by `npm run build:wasm` (build.ts) into
+ * im2col / col2im loops the convolutions run through it (and, from pool-module.ts, ReLU and max-pool). Built by `npm run build:wasm` (build.ts) into
  * dist/; the loader (sgemm.ts) refuses a file that differs from what this emitter produces.
  *
  * GEMM: C[M,N] (=|+=) A[M,K]·B[K,N], any strides on A and B (that is how the transposes are expressed),
@@ -54,6 +54,7 @@ import {
   type FuncDef,
   type ValType,
 } from './wasm-emitter';
+import { poolArgMaxFunc, reluFunc, reluGradFunc } from './pool-module';
 
 /** Rows of the micro-tile (A values broadcast per k step). */
 export const MR = 4;
@@ -74,7 +75,7 @@ export const LAYOUT = {
   end: 1024 + MC * KC * 4 + KC * NC * 4,
 } as const;
 
-/** Function indices (the order of FUNCS below). */
+/** Function indices (the order of funcs() below; relu, reluGrad and poolArgMax follow, uncalled here). */
 const F = { kernel: 0, packA: 1, packB: 2, gemm: 3, im2col: 4, col2im: 5 } as const;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -409,6 +410,9 @@ function funcs(): FuncDef[] {
     gemm(),
     colLoops('im2col'),
     colLoops('col2im'),
+    reluFunc(),
+    reluGradFunc(),
+    poolArgMaxFunc(),
   ];
 }
 

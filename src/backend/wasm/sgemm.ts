@@ -37,6 +37,21 @@ interface Exports {
   gemm(...args: number[]): void;
   im2col(...args: number[]): void;
   col2im(...args: number[]): void;
+  relu(x: number, y: number, n: number): void;
+  reluGrad(dy: number, x: number, dx: number, n: number): void;
+  poolArgMax(...args: number[]): void;
+}
+
+/** Shape constants of max pooling (the names of kernels/defs/pool.ts). */
+export interface PoolDims {
+  readonly N: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly OH: number;
+  readonly OW: number;
+  readonly K: number;
+  readonly S: number;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -134,6 +149,39 @@ export class WasmSgemm {
       this.exports.col2im(pdx + n * inSize * 4, d.C, d.H, d.W, d.KH, d.KW, d.S, d.P, d.OH, d.OW, pcols);
     }
     return this.heap.slice(pdx >> 2, (pdx >> 2) + d.N * inSize);
+  }
+
+  /** y = x > 0 ? x : 0, elementwise. */
+  relu(x: Float32Array): Float32Array {
+    const n4 = Math.ceil(x.length / 4) * 4;
+    const [px, py] = this.reserve([n4, n4]);
+    this.heap.set(x, px >> 2);
+    this.exports.relu(px, py, n4);
+    return this.heap.slice(py >> 2, (py >> 2) + x.length);
+  }
+
+  /** dx = x > 0 ? dy : 0, elementwise. */
+  reluGrad(dy: Float32Array, x: Float32Array): Float32Array {
+    const n4 = Math.ceil(x.length / 4) * 4;
+    const [pdy, px, pdx] = this.reserve([n4, n4, n4]);
+    this.heap.set(dy, pdy >> 2);
+    this.heap.set(x, px >> 2);
+    this.exports.reluGrad(pdy, px, pdx, n4);
+    return this.heap.slice(pdx >> 2, (pdx >> 2) + x.length);
+  }
+
+  /**
+   * Per window of x [N,C,H,W]: its maximum (y [N,C,OH,OW]) and the in-plane index h·W + w of its first
+   * maximum in row-major window order (arg, same layout).
+   */
+  poolArgMax(x: Float32Array, d: PoolDims): { y: Float32Array; arg: Int32Array } {
+    const outSize = d.N * d.C * d.OH * d.OW;
+    const [px, py, parg] = this.reserve([x.length, outSize, outSize]);
+    this.heap.set(x, px >> 2);
+    this.exports.poolArgMax(px, d.N * d.C, d.H, d.W, d.OH, d.OW, d.K, d.S, py, parg);
+    const y = this.heap.slice(py >> 2, (py >> 2) + outSize);
+    const arg = new Int32Array(this.heap.buffer, parg, outSize).slice();
+    return { y, arg };
   }
 
   /** The raw strided GEMM on byte offsets into this instance's memory (for benchmarks and tests). */

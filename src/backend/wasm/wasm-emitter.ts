@@ -132,6 +132,32 @@ export const f32x4Splat = (v: Code): Code => [...v, ...simd(0x13)];
 export const f32x4Add = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe4)];
 /** f32x4.mul */
 export const f32x4Mul = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe6)];
+/** f32x4.gt: lanes all-ones where a > b (false for NaN). */
+export const f32x4Gt = (a: Code, b: Code): Code => [...a, ...b, ...simd(0x44)];
+/** v128.and */
+export const v128And = (a: Code, b: Code): Code => [...a, ...b, ...simd(0x4e)];
+/** v128.bitselect(a, b, mask): bits of a where mask is 1, of b elsewhere. */
+export const v128Bitselect = (a: Code, b: Code, mask: Code): Code => [...a, ...b, ...mask, ...simd(0x52)];
+/** f32x4.replace_lane */
+export const f32x4ReplaceLane = (v: Code, lane: number, x: Code): Code => [...v, ...x, ...simd(0x20), lane];
+/** i32x4.splat */
+export const i32x4Splat = (v: Code): Code => [...v, ...simd(0x11)];
+/** i32x4.replace_lane */
+export const i32x4ReplaceLane = (v: Code, lane: number, x: Code): Code => [...v, ...x, ...simd(0x1c), lane];
+/** i32x4.add */
+export const i32x4Add = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xae)];
+/** f32x4 of 0.0 (v128.const of zero bytes). */
+export const v128Zero: Code = [...simd(0x0c), ...new Array<number>(16).fill(0)];
+/** f32.gt */
+export const f32Gt = bin(0x5e);
+/** i32.store */
+export const i32Store = (addr: Code, v: Code, offset = 0): Code => [
+  ...addr,
+  ...v,
+  0x36,
+  ...memarg(2, offset),
+];
+
 /** The SIMD opcodes above, for tests that check a function really computes with f32x4. */
 export const SIMD_OPS = { load: 0x00, load32Splat: 0x09, store: 0x0b, f32x4Add: 0xe4, f32x4Mul: 0xe6 };
 

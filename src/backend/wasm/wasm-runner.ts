@@ -11,7 +11,7 @@ import type { KernelRunner } from '../../../kernels/runner';
 import { sizeOf, type Data, type Tensor } from '../../../kernels/spec';
 import { GpuJsRunner } from '../gpujs';
 import { FAST_LOOPS } from './fast-loops';
-import { WasmSgemm, type ConvDims } from './sgemm';
+import { WasmSgemm, type ConvDims, type PoolDims } from './sgemm';
 
 /** Kernels this runner computes in WebAssembly (FAST_LOOPS has the loops; the rest run on gpu.js). */
 export const WASM_KERNELS: readonly KernelName[] = [
@@ -19,6 +19,10 @@ export const WASM_KERNELS: readonly KernelName[] = [
   'Conv2D',
   'Conv2DBackpropInput',
   'Conv2DBackpropFilter',
+  'Relu',
+  'ReluGrad',
+  'MaxPool',
+  'MaxPoolGrad',
 ];
 
 function asFloat32(d: Data): Float32Array {
@@ -54,30 +58,33 @@ export class WasmRunner implements KernelRunner {
     const shape = spec.outputShape(shapes, attrs);
     const c = spec.constants(shapes, attrs);
     const [a, b] = inputs.map((t) => asFloat32(t.data));
-    if (loop)
-      return {
-        shape,
-        data: loop(
-          inputs.map((t) => asFloat32(t.data)),
-          c,
-          sizeOf(shape),
-        ),
-      };
-    let data: Float32Array;
+    if (loop) return { shape, data: loop([a, b], c, sizeOf(shape)) };
+    return { shape, data: this.wasm(name, a, b, c) };
+  }
+
+  private wasm(name: KernelName, a: Float32Array, b: Float32Array, c: Record<string, number>): Float32Array {
     switch (name) {
       case 'MatMul':
-        data = this.sgemm.matMul(a, b, c.M, c.N, c.K, c.ta > 0, c.tb > 0);
-        break;
+        return this.sgemm.matMul(a, b, c.M, c.N, c.K, c.ta > 0, c.tb > 0);
       case 'Conv2D':
-        data = this.sgemm.conv2d(a, b, c as unknown as ConvDims);
-        break;
+        return this.sgemm.conv2d(a, b, c as unknown as ConvDims);
       case 'Conv2DBackpropInput':
-        data = this.sgemm.conv2dBackpropInput(a, b, c as unknown as ConvDims);
-        break;
+        return this.sgemm.conv2dBackpropInput(a, b, c as unknown as ConvDims);
+      case 'Conv2DBackpropFilter':
+        return this.sgemm.conv2dBackpropFilter(a, b, c as unknown as ConvDims);
+      case 'Relu':
+        return this.sgemm.relu(a);
+      case 'ReluGrad':
+        return this.sgemm.reluGrad(a, b);
+      case 'MaxPool':
+        return this.sgemm.poolArgMax(a, c as unknown as PoolDims).y;
       default:
-        data = this.sgemm.conv2dBackpropFilter(a, b, c as unknown as ConvDims);
+        return maxPoolGrad(
+          this.sgemm.poolArgMax(a, c as unknown as PoolDims).arg,
+          b,
+          c as unknown as PoolDims,
+        );
     }
-    return { shape, data };
   }
 
   alloc(length: number): Float32Array {
@@ -88,4 +95,24 @@ export class WasmRunner implements KernelRunner {
     this.fallback?.close();
     this.fallback = null;
   }
+}
+
+/**
+ * dx of max pooling: each window's dy goes to its first argmax (arg: in-plane indices from poolArgMax).
+ * Without overlapping windows each dx gets at most one term, 0 + dy as in the body (−0 becomes +0); with
+ * overlap the terms are summed in float64 in window order and rounded once.
+ */
+function maxPoolGrad(arg: Int32Array, dy: Float32Array, d: PoolDims): Float32Array {
+  const plane = d.H * d.W;
+  const windows = d.OH * d.OW;
+  const length = d.N * d.C * plane;
+  const acc = d.S < d.K ? new Float64Array(length) : null;
+  const dx = new Float32Array(length);
+  for (let o = 0; o < arg.length; o++) {
+    const at = Math.floor(o / windows) * plane + arg[o];
+    if (acc) acc[at] += dy[o];
+    else dx[at] += dy[o];
+  }
+  if (acc) dx.set(acc);
+  return dx;
 }

@@ -1,8 +1,8 @@
 /**
- * The typed-array loops WasmRunner uses for ReLU, bias and max-pool kernels (src/backend/wasm/fast-loops.ts)
- * give exactly the float32 rounding of the float64 reference on float32 inputs (they do the body's float64
- * arithmetic in the body's order), except max-pool gradients with overlapping windows, whose sums are
- * added in another order and are held to the parity tolerance.
+ * The memory-bound kernels of WasmRunner (ReLU and max-pool in f32x4, pool-module.ts; bias as typed-array
+ * loops, fast-loops.ts) give exactly the float32 rounding of the float64 reference on float32 inputs
+ * (they do the body's arithmetic in the body's order), except max-pool gradients with overlapping
+ * windows, whose sums are added in another order and are held to 1e-6.
  */
 import * as assert from 'node:assert/strict';
 import * as K from '../../../kernels/names';
@@ -56,9 +56,10 @@ describe('wasm runner loops for ReLU, bias and max-pool kernels', () => {
 
   const rng = new Rng(71);
 
-  it('Relu and ReluGrad: exact, including zeros, −0 and ties', () => {
+  it('Relu and ReluGrad: exact, including zeros, −0, NaN and lengths not a multiple of 4', () => {
     const x = rand(rng, [3, 5, 7], 5);
     (x.data as Float64Array)[0] = -0;
+    (x.data as Float64Array)[1] = Number.NaN; // the body gives 0 (NaN > 0 is false)
     same(K.Relu, [x], {});
     same(K.Relu, [rand(rng, [2, 33])], {});
     same(K.ReluGrad, [rand(rng, [3, 5, 7]), x], {});
