@@ -1,6 +1,6 @@
 /**
  * The source of sgemm.wasm: a blocked, register-tiled float32 GEMM in WebAssembly SIMD (f32x4), plus the
- * im2col / col2im loops the convolutions run through it (and, from pool-module.ts, ReLU and max-pool). Built by `npm run build:wasm` (build.ts) into
+ * im2col / col2im loops the convolutions run through it (and, from memory-bound-module.ts, ReLU and max-pool). Built by `npm run build:wasm` (build.ts) into
  * dist/; the loader (sgemm.ts) refuses a file that differs from what this emitter produces.
  *
  * GEMM: C[M,N] (=|+=) A[M,K]·B[K,N], any strides on A and B (that is how the transposes are expressed),
@@ -50,7 +50,7 @@ import {
   type ValType,
 } from './wasm-emitter';
 import { colLoops } from './im2col-module';
-import { poolArgMaxFunc, reluFunc, reluGradFunc } from './pool-module';
+import { biasAddFunc, poolArgMaxFunc, reluFunc, reluGradFunc } from './memory-bound-module';
 
 /** Rows of the micro-tile (A values broadcast per k step). */
 export const MR = 4;
@@ -300,6 +300,7 @@ function funcs(): FuncDef[] {
     reluFunc(),
     reluGradFunc(),
     poolArgMaxFunc(),
+    biasAddFunc(),
   ];
 }
 

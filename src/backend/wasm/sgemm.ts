@@ -40,6 +40,7 @@ interface Exports {
   relu(x: number, y: number, n: number): void;
   reluGrad(dy: number, x: number, dx: number, n: number): void;
   poolArgMax(...args: number[]): void;
+  biasAdd(x: number, b: number, y: number, N: number, C: number, S: number): void;
 }
 
 /** Shape constants of max pooling (the names of kernels/defs/pool.ts). */
@@ -157,6 +158,15 @@ export class WasmSgemm {
     const [px, py] = this.reserve([n4, n4]);
     this.heap.set(x, px >> 2);
     this.exports.relu(px, py, n4);
+    return this.heap.slice(py >> 2, (py >> 2) + x.length);
+  }
+
+  /** y[n,c,s] = x[n,c,s] + b[c] for x [N, C, S…] flat. */
+  biasAdd(x: Float32Array, b: Float32Array, N: number, C: number, S: number): Float32Array {
+    const [px, pb, py] = this.reserve([x.length, b.length, x.length]);
+    this.heap.set(x, px >> 2);
+    this.heap.set(b, pb >> 2);
+    this.exports.biasAdd(px, pb, py, N, C, S);
     return this.heap.slice(py >> 2, (py >> 2) + x.length);
   }
 

@@ -1,9 +1,9 @@
 /**
  * The cpu-pool threads' default kernel runner: MatMul and the three convolutions on the WebAssembly SIMD
- * GEMM (sgemm.ts), the pooling, bias and ReLU kernels on typed-array loops (fast-loops.ts), every other
- * kernel on its gpu.js body in gpu.js CPU mode. Float32 throughout. The fast kernels compute the same sums
- * as their bodies in kernels/defs (held to them by the parity tests), the GEMM in a different but fixed
- * order: the result depends only on the shapes.
+ * GEMM (sgemm.ts), ReLU, max-pool and BiasAdd in f32x4 (memory-bound-module.ts), BiasGrad as a
+ * typed-array loop (fast-loops.ts), every other kernel on its gpu.js body in gpu.js CPU mode. Float32
+ * throughout. The fast kernels compute what their bodies in kernels/defs compute (held to them by the
+ * parity tests); the GEMM adds in a different but fixed order: the result depends only on the shapes.
  */
 import { kernelSpec } from '../../../kernels/all';
 import type { AttrsByKernel, KernelName } from '../../../kernels/names';
@@ -23,6 +23,7 @@ export const WASM_KERNELS: readonly KernelName[] = [
   'ReluGrad',
   'MaxPool',
   'MaxPoolGrad',
+  'BiasAdd',
 ];
 
 function asFloat32(d: Data): Float32Array {
@@ -76,6 +77,8 @@ export class WasmRunner implements KernelRunner {
         return this.sgemm.relu(a);
       case 'ReluGrad':
         return this.sgemm.reluGrad(a, b);
+      case 'BiasAdd':
+        return this.sgemm.biasAdd(a, b, c.N, c.C, c.S);
       case 'MaxPool':
         return this.sgemm.poolArgMax(a, c as unknown as PoolDims).y;
       default:

@@ -1,5 +1,5 @@
 /**
- * The memory-bound kernels of WasmRunner (ReLU and max-pool in f32x4, pool-module.ts; bias as typed-array
+ * The memory-bound kernels of WasmRunner (ReLU and max-pool in f32x4, memory-bound-module.ts; bias as typed-array
  * loops, fast-loops.ts) give exactly the float32 rounding of the float64 reference on float32 inputs
  * (they do the body's arithmetic in the body's order), except max-pool gradients with overlapping
  * windows, whose sums are added in another order and are held to 1e-6.

@@ -6,6 +6,7 @@
  *   poolArgMax(x, planes, H, W, OH, OW, K, S, y, arg)
  *       per plane and window: y = the window's maximum, arg = its plane index (h·W + w), the first maximum
  *       in row-major window order (strict >, as the body), four windows of a row per f32x4.
+ *   biasAdd(x, b, y, N, C, S)   y = x + b[c]: a float32 add equals the body's float64 add rounded once.
  * n counts floats and must be a multiple of 4 (callers pad); pointers are bytes.
  */
 import {
@@ -28,6 +29,10 @@ import {
   i32x4ReplaceLane,
   i32x4Splat,
   ifThen,
+  ltS,
+  whileLoop,
+  f32Add,
+  f32x4Add,
   mul,
   seq,
   set,
@@ -81,6 +86,32 @@ export function reluGradFunc(): FuncDef {
     ),
   );
   return { name: 'reluGrad', params, locals: l.types, body };
+}
+
+/** biasAdd(x, b, y, N, C, S): y[n,c,s] = x[n,c,s] + b[c], f32x4 along s with a scalar tail. */
+export function biasAddFunc(): FuncDef {
+  const params: ValType[] = range(6).map(() => I32);
+  const [x, b, y, N, C, S] = range(6);
+  const l = new Locals(params.length);
+  const [n, c, i, end] = range(4).map(() => l.add(I32));
+  const bv = l.add(V128);
+  const bs = l.add(F32);
+  const step = (bytes: number): Code =>
+    seq(
+      set(x, add(get(x), i32(bytes))),
+      set(y, add(get(y), i32(bytes))),
+      set(i, add(get(i), i32(bytes / 4))),
+    );
+  const plane = seq(
+    set(bs, f32Load(add(get(b), mul(get(c), i32(4))))),
+    set(bv, f32x4Splat(get(bs))),
+    set(i, i32(0)),
+    set(end, sub(get(S), i32(3))),
+    whileLoop(ltS(get(i), get(end)), seq(v128Store(get(y), f32x4Add(v128Load(get(x)), get(bv))), step(16))),
+    whileLoop(ltS(get(i), get(S)), seq(f32Store(get(y), f32Add(f32Load(get(x)), get(bs))), step(4))),
+  );
+  const body = forLoop(n, i32(0), get(N), i32(1), forLoop(c, i32(0), get(C), i32(1), plane));
+  return { name: 'biasAdd', params, locals: l.types, body };
 }
 
 /** poolArgMax(x, planes, H, W, OH, OW, K, S, y, arg) */
