@@ -34,7 +34,10 @@ import {
   gtS,
   i32,
   ifThen,
+  leS,
+  ltS,
   ltU,
+  f32x4Shuffle,
   minS,
   mul,
   or,
@@ -133,6 +136,7 @@ function packer(name: string, P: number): FuncDef {
   const p = l.add(I32);
   const rows = l.add(I32);
   const off = range(P).map(() => l.add(I32));
+  const t = range(4).map(() => l.add(V128));
   const next = seq(set(p, add(get(p), get(sK))), set(dst, add(get(dst), i32(P * 4))));
   // Strip elements contiguous (sStrip = 4 bytes): P/4 vector copies per k.
   const contiguous = forLoop(
@@ -148,6 +152,39 @@ function packer(name: string, P: number): FuncDef {
     get(kc),
     i32(1),
     seq(...off.map((o, r) => f32Store(get(dst), f32Load(add(get(p), get(o))), 4 * r)), next),
+  );
+  // k contiguous (sK = 4 bytes): per 4 k steps and 4 strips, four vector loads and a 4×4 transpose
+  // (eight shuffles) instead of sixteen scalar moves; the last kc mod 4 steps go one by one.
+  const gatherStep = seq(...off.map((o, r) => f32Store(get(dst), f32Load(add(get(p), get(o))), 4 * r)), next);
+  const transposeGroup = (g: number): Code => {
+    const [r0, r1, r2, r3] = range(4).map((j) => v128Load(add(get(p), get(off[4 * g + j]))));
+    const lo01 = f32x4Shuffle(r0, r1, [0, 4, 1, 5]);
+    const lo23 = f32x4Shuffle(r2, r3, [0, 4, 1, 5]);
+    const hi01 = f32x4Shuffle(r0, r1, [2, 6, 3, 7]);
+    const hi23 = f32x4Shuffle(r2, r3, [2, 6, 3, 7]);
+    return seq(
+      set(t[0], lo01),
+      set(t[1], lo23),
+      set(t[2], hi01),
+      set(t[3], hi23),
+      v128Store(get(dst), f32x4Shuffle(get(t[0]), get(t[1]), [0, 1, 4, 5]), 16 * g),
+      v128Store(get(dst), f32x4Shuffle(get(t[0]), get(t[1]), [2, 3, 6, 7]), P * 4 + 16 * g),
+      v128Store(get(dst), f32x4Shuffle(get(t[2]), get(t[3]), [0, 1, 4, 5]), 2 * P * 4 + 16 * g),
+      v128Store(get(dst), f32x4Shuffle(get(t[2]), get(t[3]), [2, 3, 6, 7]), 3 * P * 4 + 16 * g),
+    );
+  };
+  const transposed = seq(
+    set(k, i32(0)),
+    whileLoop(
+      leS(add(get(k), i32(4)), get(kc)),
+      seq(
+        ...range(P / 4).map(transposeGroup),
+        set(p, add(get(p), i32(16))),
+        set(dst, add(get(dst), i32(4 * P * 4))),
+        set(k, add(get(k), i32(4))),
+      ),
+    ),
+    whileLoop(ltS(get(k), get(kc)), seq(gatherStep, set(k, add(get(k), i32(1))))),
   );
   const partial = forLoop(
     k,
@@ -177,7 +214,7 @@ function packer(name: string, P: number): FuncDef {
         set(rows, sub(get(n), get(i0))),
         ifThen(
           geS(get(rows), i32(P)),
-          P % 4 === 0 ? ifThen(eq(get(sStrip), i32(4)), contiguous, gather) : gather,
+          ifThen(eq(get(sStrip), i32(4)), contiguous, ifThen(eq(get(sK), i32(4)), transposed, gather)),
           partial,
         ),
       ),

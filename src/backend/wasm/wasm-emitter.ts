@@ -132,6 +132,13 @@ export const f32x4Splat = (v: Code): Code => [...v, ...simd(0x13)];
 export const f32x4Add = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe4)];
 /** f32x4.mul */
 export const f32x4Mul = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe6)];
+/** i8x16.shuffle of two vectors by f32 lanes: lanes 0–3 pick from a, 4–7 from b. */
+export const f32x4Shuffle = (a: Code, b: Code, lanes: readonly number[]): Code => [
+  ...a,
+  ...b,
+  ...simd(0x0d),
+  ...lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]),
+];
 /** f32x4.gt: lanes all-ones where a > b (false for NaN). */
 export const f32x4Gt = (a: Code, b: Code): Code => [...a, ...b, ...simd(0x44)];
 /** v128.and */
