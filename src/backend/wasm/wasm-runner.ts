@@ -111,10 +111,9 @@ function maxPoolGrad(arg: Int32Array, dy: Float32Array, d: PoolDims): Float32Arr
   const length = d.N * d.C * plane;
   const acc = d.S < d.K ? new Float64Array(length) : null;
   const dx = new Float32Array(length);
-  for (let o = 0; o < arg.length; o++) {
-    const at = Math.floor(o / windows) * plane + arg[o];
-    if (acc) acc[at] += dy[o];
-    else dx[at] += dy[o];
+  const out = acc ?? dx;
+  for (let base = 0, o = 0; base < length; base += plane) {
+    for (let w = 0; w < windows; w++, o++) out[base + arg[o]] += dy[o];
   }
   if (acc) dx.set(acc);
   return dx;
