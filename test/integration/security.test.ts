@@ -18,7 +18,9 @@ import { silentLogger } from '../../src/shared/log';
 import { clientChannel, type ClientSecurity, type ServerTlsFiles } from '../../src/transport/credentials';
 import type { HealthCheckResponse__Output } from '../../src/transport/generated/grpc/health/v1/HealthCheckResponse';
 import { protos } from '../../src/transport/proto';
+import { grpcDatasetFetcher } from '../../src/worker/dataset-fetcher';
 import { Worker } from '../../src/worker/worker';
+import { writeIdx } from '../unit/data/formats/write-files';
 import { waitFor } from '../helpers/cluster';
 import { Pki, type CertFiles } from '../helpers/pki';
 
@@ -387,5 +389,97 @@ describe('coordinator security (TLS, tokens, roles, limits)', function () {
     assert.ok(hp !== undefined && hp > 0);
     assert.equal(await healthCheck(`127.0.0.1:${hp}`), 'SERVING');
     await assert.rejects(healthCheck(address), (e: grpc.ServiceError) => e.code === grpc.status.UNAVAILABLE);
+  });
+  it('guards the dataset rpcs: submit uploads, read lists, only a worker credential fetches', async () => {
+    const address = await start({ tls: serverTls(false), auth: Auth.fromFile(ref(tokensFile, '--tokens')) });
+    // Two classes of 4x4 images, told apart by their left half.
+    const n = 40;
+    const pixels = new Uint8Array(n * 16).map((_, i) =>
+      i % 4 < 2 === (Math.floor(i / 16) % 2 === 0) ? 220 : 10,
+    );
+    const labels = new Uint8Array(n).map((_, i) => i % 2);
+    const images = path.join(dir, 'train-images');
+    const labelFile = path.join(dir, 'train-labels');
+    writeIdx(images, [n, 4, 4], pixels);
+    writeIdx(labelFile, [n], labels);
+    const upload = (c: CoordinatorClient) => {
+      const bufs = [fs.readFileSync(images), fs.readFileSync(labelFile)];
+      async function* chunks() {
+        for (const [fileIndex, data] of bufs.entries()) yield { fileIndex, offset: 0, data };
+      }
+      return c.uploadDataset(
+        {
+          name: 'tiny',
+          format: 'idx',
+          files: [
+            { role: 'train-images', fileName: 'train-images', sizeBytes: bufs[0].length, sha256: '' },
+            { role: 'train-labels', fileName: 'train-labels', sizeBytes: bufs[1].length, sha256: '' },
+          ],
+        },
+        chunks(),
+      );
+    };
+    assert.equal(
+      (await failure(upload(client(address, withToken(TOKENS.reader))))).code,
+      'E_PERMISSION_DENIED',
+    );
+    assert.equal(
+      (await failure(upload(client(address, withToken(TOKENS.worker))))).code,
+      'E_PERMISSION_DENIED',
+    );
+    const uploaded = await upload(client(address, withToken(TOKENS.alice)));
+    const id = uploaded.dataset!.id;
+    assert.deepEqual(
+      (await client(address, withToken(TOKENS.reader)).listDatasets()).map((d) => d.id),
+      [id],
+    );
+    assert.equal(
+      (await failure(client(address, { tls: caOnly() }).listDatasets())).code,
+      'E_UNAUTHENTICATED',
+    );
+
+    // A client credential cannot download a dataset from the worker plane.
+    const fetchWith = async (token: string) => {
+      for await (const item of grpcDatasetFetcher(address, 'probe', clientChannel(withToken(token)))(id))
+        void item;
+    };
+    assert.equal((await failure(fetchWith(TOKENS.alice))).code, 'E_PERMISSION_DENIED');
+    assert.equal((await failure(fetchWith('unknown-token-0000'))).code, 'E_UNAUTHENTICATED');
+
+    // A worker with the worker token fetches it over TLS and trains on it.
+    const w = new Worker(
+      address,
+      {
+        workerId: 'w-data',
+        backendName: 'gpujs-cpu',
+        threads: 1,
+        heartbeatMs: 500,
+        cacheDir: path.join(dir, 'cache'),
+        security: withToken(TOKENS.worker),
+      },
+      { startBackend: () => selectBackend('gpujs-cpu', () => {}), log: silentLogger },
+    );
+    workers.push(w);
+    await w.start();
+    const alice = client(address, withToken(TOKENS.alice));
+    const { job } = await alice.submit(
+      {
+        name: 'on-tiny',
+        data: { train: 'dataset:tiny', split: { val: 0.2 } },
+        model: { input: [1, 4, 4], layers: [{ affine: 8 }, 'relu', { affine: 2 }], loss: 'softmax' },
+        train: { epochs: 2, batchSize: 8, learningRate: 0.05, seed: 3, shards: 2 },
+      },
+      'tiny-1',
+    );
+    const done = await waitFor(
+      'the dataset job to end',
+      async () => {
+        const j = await alice.getJob(job.id);
+        return ['FINISHED', 'FAILED', 'DIVERGED', 'CANCELLED'].includes(String(j.state)) ? j : undefined;
+      },
+      60_000,
+      100,
+    );
+    assert.equal(done.state, 'FINISHED', done.message);
   });
 });
