@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { ReferenceRunner } from '../backend/reference';
 import { parseBackendName, selectBackend, type BackendName } from '../backend/select';
 import { CoordinatorClient } from '../coordinator/client';
+import type { ClientSecurity } from '../transport/credentials';
 import { runCoordinator } from '../coordinator/main';
 import { GradpoolError } from '../shared/errors';
 import { createLogger, parseLevel, type Level } from '../shared/log';
@@ -22,6 +23,13 @@ import {
 } from './jobs';
 import { onLocalPool, trainOnLocalPool } from './local-pool';
 import { readSearchSpec, searchCommand } from './search';
+import {
+  addClientSecurityFlags,
+  addServerSecurityFlags,
+  clientSecurity,
+  serverSecurity,
+  type ServerSecurity,
+} from './security-flags';
 import { trainCommand } from './train';
 
 /** Process-wide settings, read once from the environment. */
@@ -93,8 +101,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     const config = readConfig(process.env);
     log = createLogger('cli', undefined, config.logLevel);
+    // TLS files, token and limits of the command being run: read by the preAction hook below.
+    const security: { client?: ClientSecurity; server?: ServerSecurity } = {};
     const client = (flag?: string) =>
-      new CoordinatorClient(flag ? parseAddress(flag, '--coordinator') : config.coordinator);
+      new CoordinatorClient(flag ? parseAddress(flag, '--coordinator') : config.coordinator, security.client);
     const withClient = async (flag: string | undefined, fn: (c: CoordinatorClient) => Promise<number>) => {
       const c = client(flag);
       try {
@@ -233,8 +243,9 @@ async function main(argv: string[]): Promise<number> {
             httpPort:
               opts.httpPort === undefined ? undefined : intFlag(opts.httpPort, '--http-port', 0, 65535),
             maxDatasetBytes: intFlag(opts.maxDatasetBytes, '--max-dataset-bytes', 0, Number.MAX_SAFE_INTEGER),
+            ...security.server,
           });
-          await runCoordinator({ ...cfg, logLevel: config.logLevel }, (port, dashboardUrl) => {
+          await runCoordinator({ ...cfg, logLevel: config.logLevel }, (port, dashboardUrl, healthPort) => {
             out(
               opts.json
                 ? JSON.stringify({
@@ -242,10 +253,13 @@ async function main(argv: string[]): Promise<number> {
                     host: cfg.host,
                     port,
                     ...(dashboardUrl && { dashboardUrl }),
+                    ...(healthPort !== undefined && { healthPort }),
                   })
                 : `gradpool coordinator listening on ${cfg.host}:${port}`,
             );
             if (dashboardUrl && !opts.json) out(`gradpool dashboard on ${dashboardUrl}`);
+            if (healthPort !== undefined && !opts.json)
+              out(`gradpool health (plaintext) on ${cfg.host}:${healthPort}`);
           });
         },
       );
@@ -269,7 +283,8 @@ async function main(argv: string[]): Promise<number> {
           threads?: string;
           cacheDir?: string;
         }) => {
-          await runWorker(workerConfig({ ...opts, threads: threadsOf(opts.threads, config) }, process.env), {
+          const wc = workerConfig({ ...opts, threads: threadsOf(opts.threads, config) }, process.env);
+          await runWorker(Object.freeze({ ...wc, security: security.client }), {
             log: createLogger('worker', undefined, config.logLevel),
           });
         },
@@ -418,6 +433,17 @@ async function main(argv: string[]): Promise<number> {
         code = await withClient(opts.coordinator, (c) => evalCommand(c, jobId, opts.split, io(opts.json)));
       });
 
+    // TLS files and tokens on every command that dials a coordinator (docs/security.md).
+    const all = (c: Command): Command[] => c.commands.flatMap((sub) => [sub, ...all(sub)]);
+    for (const cmd of all(program)) {
+      if (cmd.options.some((o) => o.long === '--coordinator')) addClientSecurityFlags(cmd);
+      if (cmd.name() === 'coordinator') addServerSecurityFlags(cmd);
+    }
+    program.hook('preAction', (_program, cmd) => {
+      if (cmd.options.some((o) => o.long === '--tls-server-name'))
+        security.client = clientSecurity(cmd.opts(), process.env);
+      if (cmd.name() === 'coordinator') security.server = serverSecurity(cmd.opts(), process.env, intFlag);
+    });
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
@@ -432,6 +458,13 @@ async function main(argv: string[]): Promise<number> {
     return badInput ? EXIT_BAD_INPUT : 1;
   }
 }
+
+// grpc-js passes an IP address as the TLS server name, which Node flags with DEP0123 on every TLS dial of
+// 127.0.0.1 (the certificate is still checked against the IP's SAN); keep every other warning.
+process.removeAllListeners('warning');
+process.on('warning', (w: Error & { code?: string }) => {
+  if (w.code !== 'DEP0123') process.stderr.write(`${w.name}: ${w.message}\n`);
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import { clientOptions } from '../transport/channel-options';
+import { clientChannel, type ClientSecurity } from '../transport/credentials';
 import type { CoordinatorClient as GrpcCoordinatorClient } from '../transport/generated/gradpool/v1/Coordinator';
 import type { DatasetChunk } from '../transport/generated/gradpool/v1/DatasetChunk';
 import type { DatasetInfo__Output } from '../transport/generated/gradpool/v1/DatasetInfo';
@@ -14,6 +14,7 @@ import type { UploadDatasetResponse__Output } from '../transport/generated/gradp
 import type { Job__Output } from '../transport/generated/gradpool/v1/Job';
 import type { JobEvent__Output } from '../transport/generated/gradpool/v1/JobEvent';
 import type { TrialEvent__Output } from '../transport/generated/gradpool/v1/TrialEvent';
+import { GradpoolError } from '../shared/errors';
 import { protos } from '../transport/proto';
 import { fromServiceError, type CallFailure } from '../transport/status';
 import { decodeTensor } from '../transport/tensor-codec';
@@ -44,11 +45,16 @@ const UNARY_DEADLINE_MS = 30_000;
 export class CoordinatorClient {
   private readonly client: GrpcCoordinatorClient;
 
-  /** Connects (lazily) to `address` (HOST:PORT), plaintext. */
-  constructor(private readonly address: string) {
-    this.client = new (protos().CoordinatorClient)(address, grpc.credentials.createInsecure(), {
-      ...clientOptions,
-    });
+  /**
+   * Connects (lazily) to `address` (HOST:PORT): plaintext, or TLS with `security.tls`; `security.token`
+   * goes with every call. Bad TLS files throw E_BAD_ARGS here, naming their flag.
+   */
+  constructor(
+    private readonly address: string,
+    private readonly security: ClientSecurity = {},
+  ) {
+    const channel = clientChannel(security);
+    this.client = new (protos().CoordinatorClient)(address, channel.credentials, channel.options);
   }
 
   /** Submits a job spec (already a plain object); idempotent by `requestId`. */
@@ -80,7 +86,7 @@ export class CoordinatorClient {
     return new Promise((resolve, reject) => {
       const call = this.client.WatchJob({ jobId });
       call.on('data', (e: JobEventInfo) => onEvent(e));
-      call.on('error', (e: CallFailure) => reject(fromServiceError(e, `coordinator ${this.address}`)));
+      call.on('error', (e: CallFailure) => reject(this.failure(e)));
       call.on('end', () => resolve());
     });
   }
@@ -112,7 +118,7 @@ export class CoordinatorClient {
         const t = decodeTensor(chunk.value ?? { shape: [], data: Buffer.alloc(0) });
         out.push({ name: chunk.name, shape: [...t.shape], data: t.data });
       });
-      call.on('error', (e: CallFailure) => reject(fromServiceError(e, `coordinator ${this.address}`)));
+      call.on('error', (e: CallFailure) => reject(this.failure(e)));
       call.on('end', () => resolve(out));
     });
   }
@@ -165,9 +171,33 @@ export class CoordinatorClient {
 
   private unary<T>(start: (cb: (err: CallFailure | null, res?: T) => void) => void): Promise<T> {
     return new Promise((resolve, reject) =>
-      start((err, res) =>
-        err ? reject(fromServiceError(err, `coordinator ${this.address}`)) : resolve(res as T),
-      ),
+      start((err, res) => (err ? reject(this.failure(err)) : resolve(res as T))),
     );
   }
+
+  /** A failed call as a GradpoolError, with a hint when the cause looks like a TLS mismatch. */
+  private failure(e: CallFailure): GradpoolError {
+    const err = fromServiceError(e, `coordinator ${this.address}`);
+    return err.code === 'E_UNAVAILABLE'
+      ? new GradpoolError(err.code, err.message + tlsHint(e, this.security))
+      : err;
+  }
+}
+
+/**
+ * Why an UNAVAILABLE call may have failed when TLS does not match: a plaintext client of a TLS server sees
+ * the connection dropped, a TLS client of a plaintext server a TLS protocol error.
+ */
+function tlsHint(e: CallFailure, security: ClientSecurity): string {
+  const details = `${e.details ?? ''} ${e.message ?? ''}`;
+  if (!security.tls) {
+    return ' (if the coordinator uses TLS, give --tls-ca, and --tls-cert/--tls-key for mutual TLS)';
+  }
+  if (/wrong version number|packet length too long|SSL routines/i.test(details)) {
+    return ' (a TLS handshake failed: the coordinator may run without TLS, or rejected the client certificate)';
+  }
+  if (/certificate|self.signed|altname|Hostname/i.test(details)) {
+    return ' (the server certificate did not verify against --tls-ca or does not name this host)';
+  }
+  return ' (TLS is on: check --tls-ca, and --tls-cert/--tls-key if the coordinator requires client certificates)';
 }

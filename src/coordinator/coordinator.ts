@@ -11,6 +11,7 @@ import { parseJobSpec } from '../train/job-spec';
 import { loadJobData } from '../train/run-job';
 import type { EvalSplitName } from '../train/step-executor';
 import { serverOptions } from '../transport/channel-options';
+import { serverCredentials, type ServerTlsFiles } from '../transport/credentials';
 import { HealthService } from '../transport/health';
 import { protos, SERVICE_NAMES } from '../transport/proto';
 import { addDatasetResolver } from '../data/load-source';
@@ -25,6 +26,8 @@ import { planJob } from './job-plan';
 import { JobRunner } from './job-runner';
 import { JobStore, TERMINAL_STATES, type JobRecord } from './job-store';
 import { RemoteExecutor } from './remote-executor';
+import { Auth } from './auth';
+import { Limits } from './limits';
 import { Scheduler } from './scheduler';
 import { coordinatorHandlers } from './service';
 import { StepHistory } from './step-history';
@@ -48,6 +51,14 @@ export interface CoordinatorOptions {
   readonly httpHost?: string;
   /** Largest dataset an upload may declare, in bytes (default DEFAULT_MAX_DATASET_BYTES, 2 GiB). */
   readonly maxDatasetBytes?: number;
+  /** TLS files of the gRPC port; plaintext when undefined (credentials.ts). */
+  readonly tls?: ServerTlsFiles;
+  /** Who may call what (default: open, every caller may do everything). */
+  readonly auth?: Auth;
+  /** Admission limits of SubmitJob (default: limits.ts DEFAULT_LIMITS). */
+  readonly limits?: Limits;
+  /** Port of a plaintext server carrying only grpc.health.v1, for Kubernetes probes (none when undefined). */
+  readonly healthPort?: number;
   readonly clock?: Clock;
   readonly log?: Logger;
 }
@@ -65,6 +76,9 @@ export class Coordinator {
   private store: JobStore | null = null;
   private runner: JobRunner | null = null;
   private server: grpc.Server | null = null;
+  private healthServer: { server: grpc.Server; port: number } | null = null;
+  private readonly auth: Auth;
+  private readonly limits: Limits;
   private readonly scheduler: Scheduler;
   private readonly checkpoints: CheckpointStore;
   private readonly events = new JobEvents();
@@ -84,6 +98,8 @@ export class Coordinator {
 
   constructor(private readonly options: CoordinatorOptions) {
     this.log = options.log ?? silentLogger;
+    this.auth = options.auth ?? Auth.open();
+    this.limits = options.limits ?? new Limits();
     this.scheduler = new Scheduler({
       leaseMs: options.leaseMs,
       clock: options.clock ?? systemClock,
@@ -101,8 +117,15 @@ export class Coordinator {
     return this.dashboard?.server.url;
   }
 
+  /** The plaintext health port, once started with healthPort; undefined otherwise. */
+  get healthPort(): number | undefined {
+    return this.healthServer?.port;
+  }
+
   /** Opens the store, resumes unfinished jobs, and serves on host:port; resolves with the bound port. */
   async start(port: number, host = '127.0.0.1'): Promise<number> {
+    // Before anything is opened: a bad certificate or key fails here, naming its flag.
+    const credentials = serverCredentials(this.options.tls);
     // Before the job store: resumed jobs may load uploaded datasets.
     const datasetStore = await DatasetStore.open(this.options.dataDir, this.log);
     const datasets = new DatasetService(
@@ -123,40 +146,76 @@ export class Coordinator {
       maxRunning: this.options.maxRunningJobs,
     });
     const server = new grpc.Server(serverOptions);
-    server.addService(protos().coordinator, coordinatorHandlers(this, datasets));
-    server.addService(protos().workerPlane, { ...this.plane.handlers, FetchDataset: datasets.fetch });
-    this.health.addTo(server);
-    const bound = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
-        err ? reject(err) : resolve(p),
+    server.addService(protos().coordinator, coordinatorHandlers(this, datasets, this.auth, this.log));
+    // Only principals with the worker role (a token or a client certificate) get a stream or a dataset.
+    server.addService(
+      protos().workerPlane,
+      this.auth.guard(
+        protos().workerPlane,
+        { ...this.plane.handlers, FetchDataset: datasets.fetch },
+        (rpc, peer, reason) => this.log('warn', 'worker call refused', { rpc, peer, reason }),
       ),
     );
-    if (this.options.httpPort !== undefined) {
-      try {
-        await this.startDashboard(this.options.httpPort, host);
-      } catch (e) {
-        server.forceShutdown();
-        throw e;
-      }
+    this.health.addTo(server);
+    const bound = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    try {
+      if (this.options.healthPort !== undefined) await this.startHealthServer(this.options.healthPort, host);
+      if (this.options.httpPort !== undefined) await this.startDashboard(this.options.httpPort, host);
+    } catch (e) {
+      server.forceShutdown();
+      this.healthServer?.server.forceShutdown();
+      throw e;
     }
     this.server = server;
     this.runner.resumeAll();
-    this.log('info', 'coordinator listening', { host, port: bound });
+    this.log('info', 'coordinator listening', {
+      host,
+      port: bound,
+      tls: this.options.tls ? (this.options.tls.ca ? 'mutual' : 'server') : 'off',
+      auth: this.auth.enabled ? this.auth.summary : 'open',
+      ...(this.healthServer && { healthPort: this.healthServer.port }),
+    });
     return bound;
   }
 
-  /** Validates and records a job (durable before this resolves), then queues it. */
-  async submit(specJson: string, requestId: string): Promise<{ job: JobView; duplicate: boolean }> {
+  /**
+   * Validates and records a job (durable before this resolves), then queues it. `owner` is the submitting
+   * principal (auth.ts): it is recorded, keys the per-client limits and scopes the request id.
+   */
+  async submit(
+    specJson: string,
+    requestId: string,
+    owner?: string,
+  ): Promise<{ job: JobView; duplicate: boolean }> {
+    const store = this.requireStore();
+    this.limits.checkSpecSize(specJson);
     let raw: unknown;
     try {
       raw = JSON.parse(specJson);
     } catch (e) {
       throw specError('spec', `is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const pinned = this.datasets ? this.datasets.pin(raw) : raw; // dataset:NAME → dataset:ID
-    const { job, duplicate } = await this.requireStore().submit({ ...planJob(pinned).job, requestId });
-    if (!duplicate) this.requireRunner().enqueue(job.id);
-    return { job: this.view(job), duplicate };
+    // Another client's request id must not return (or block) this client's job.
+    const scopedId = requestId && owner !== undefined ? `${owner}/${requestId}` : requestId;
+    const earlier = scopedId ? store.list().find((j) => j.requestId === scopedId) : undefined;
+    if (earlier) return { job: this.view(earlier), duplicate: true };
+    this.limits.checkParams(raw);
+    const release = this.limits.admitJob(owner ?? '', store.list());
+    try {
+      const pinned = this.datasets ? this.datasets.pin(raw) : raw; // dataset:NAME → dataset:ID
+      const planned = planJob(pinned).job;
+      const { job, duplicate } = await store.submit({
+        ...planned,
+        requestId: scopedId,
+        ...(owner !== undefined ? { owner } : {}),
+      });
+      if (!duplicate) this.requireRunner().enqueue(job.id);
+      return { job: this.view(job), duplicate };
+    } finally {
+      release();
+    }
   }
 
   /** One job; throws E_NOT_FOUND. */
@@ -293,6 +352,8 @@ export class Coordinator {
     this.scheduler.close();
     this.plane.close();
     this.health.close();
+    this.healthServer?.server.forceShutdown();
+    this.healthServer = null;
     const server = this.server;
     this.server = null;
     if (server) {
@@ -309,6 +370,18 @@ export class Coordinator {
     }
     await this.store?.close();
     this.dropDatasetResolver();
+  }
+
+  /** A plaintext server with grpc.health.v1 only: Kubernetes gRPC probes speak no TLS. */
+  private async startHealthServer(port: number, host: string): Promise<void> {
+    const server = new grpc.Server(serverOptions);
+    this.health.addTo(server);
+    const bound = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    this.healthServer = { server, port: bound };
   }
 
   private async startDashboard(port: number, grpcHost: string): Promise<void> {

@@ -95,6 +95,8 @@ export interface JobRecord {
   readonly search?: SearchState;
   /** How often the test split was evaluated (Coordinator.evaluate); absent means 0. */
   readonly testLooks?: number;
+  /** Name of the principal that submitted it (auth.ts; never a token); absent for older records. */
+  readonly owner?: string;
 }
 
 /** What a submission provides. */
@@ -109,6 +111,8 @@ export interface NewJob {
   readonly parentId?: string;
   /** A search job: its initial search state (it gets an empty trial list as well). */
   readonly search?: SearchState;
+  /** Name of the submitting principal. */
+  readonly owner?: string;
 }
 
 /** Fields update() may change. */
@@ -193,6 +197,7 @@ export class JobStore {
         epochEvents: [],
         ...(job.parentId !== undefined ? { parentId: job.parentId } : {}),
         ...(job.search !== undefined ? { search: job.search, trials: [] } : {}),
+        ...(job.owner !== undefined ? { owner: job.owner } : {}),
       };
       await this.write(rec);
       this.nextNumber++;

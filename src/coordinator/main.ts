@@ -1,6 +1,9 @@
 /** Wires the real coordinator: runs it until SIGTERM or SIGINT, then checkpoints and stops. */
 import { createLogger, type Level, type Logger } from '../shared/log';
+import type { FileRef, ServerTlsFiles } from '../transport/credentials';
+import { Auth } from './auth';
 import { Coordinator } from './coordinator';
+import { Limits, type LimitValues } from './limits';
 
 /** The coordinator's frozen configuration. */
 export interface CoordinatorConfig {
@@ -21,6 +24,14 @@ export interface CoordinatorConfig {
   readonly httpPort?: number;
   /** Largest dataset an upload may declare, in bytes (default 2 GiB). */
   readonly maxDatasetBytes?: number;
+  /** TLS files of the gRPC port (plaintext when undefined); `ca` turns on mutual TLS. */
+  readonly tls?: ServerTlsFiles;
+  /** Tokens file (auth.ts); without it every caller may do everything. */
+  readonly tokensFile?: FileRef;
+  /** Plaintext grpc.health.v1 port on `host` (0 = any free port), for Kubernetes probes. */
+  readonly healthPort?: number;
+  /** Admission limits (limits.ts DEFAULT_LIMITS for those not given). */
+  readonly limits?: Partial<LimitValues>;
 }
 
 /** A coordinator started inside another program (e.g. `gradpool train --workers N`). */
@@ -29,13 +40,25 @@ export interface EmbeddedCoordinator {
   readonly port: number;
   /** The dashboard's address, when started with httpPort. */
   readonly dashboardUrl?: string;
+  /** The plaintext health port, when started with healthPort. */
+  readonly healthPort?: number;
   /** Checkpoints running jobs and stops the server. */
   close(): Promise<void>;
 }
 
 /** Starts a coordinator in this process and returns once it listens. */
 export async function startCoordinator(config: CoordinatorConfig, log: Logger): Promise<EmbeddedCoordinator> {
+  const auth = config.tokensFile ? Auth.fromFile(config.tokensFile) : Auth.open();
+  if (config.httpPort !== undefined && auth.enabled) {
+    log('warn', 'the dashboard has no authentication: it shows every job to whoever reaches its port', {
+      httpPort: config.httpPort,
+    });
+  }
   const coordinator = new Coordinator({
+    tls: config.tls,
+    auth,
+    limits: new Limits(config.limits),
+    healthPort: config.healthPort,
     dataDir: config.dataDir,
     leaseMs: config.leaseMs,
     checkpointEvery: config.checkpointEvery,
@@ -45,7 +68,12 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     log,
   });
   const port = await coordinator.start(config.port, config.host);
-  return { port, dashboardUrl: coordinator.dashboardUrl, close: () => coordinator.close() };
+  return {
+    port,
+    dashboardUrl: coordinator.dashboardUrl,
+    healthPort: coordinator.healthPort,
+    close: () => coordinator.close(),
+  };
 }
 
 /**
@@ -54,11 +82,21 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
  */
 export async function runCoordinator(
   config: CoordinatorConfig,
-  onListening?: (port: number, dashboardUrl?: string) => void,
+  onListening?: (port: number, dashboardUrl?: string, healthPort?: number) => void,
 ): Promise<void> {
   const log = createLogger('coordinator', undefined, config.logLevel ?? 'info');
+  // Said here, not in startCoordinator: a local pool (`train --workers N`) is open on purpose.
+  if (!config.tokensFile) {
+    log(
+      'warn',
+      'no tokens file: every caller may submit, cancel and join as a worker; see docs/security.md',
+      {
+        fix: '--tokens FILE',
+      },
+    );
+  }
   const coordinator = await startCoordinator(config, log);
-  onListening?.(coordinator.port, coordinator.dashboardUrl);
+  onListening?.(coordinator.port, coordinator.dashboardUrl, coordinator.healthPort);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
       process.off('SIGTERM', onSignal);

@@ -211,6 +211,7 @@ export class SearchRunner {
       ...planned.job,
       requestId: `search:${s.id}:${stage}:${trial}`,
       parentId: s.id,
+      ...(store.get(s.id).owner !== undefined ? { owner: store.get(s.id).owner } : {}),
     });
     // A cancel that ran while this trial was being created did not see it.
     if (s.cancelled) return this.deps.cancel(job.id);

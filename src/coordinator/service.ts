@@ -3,32 +3,46 @@ import type * as grpc from '@grpc/grpc-js';
 import type { CoordinatorHandlers } from '../transport/generated/gradpool/v1/Coordinator';
 import type { Job } from '../transport/generated/gradpool/v1/Job';
 import type { JobEvent } from '../transport/generated/gradpool/v1/JobEvent';
+import { silentLogger, type Logger } from '../shared/log';
+import { protos } from '../transport/proto';
 import { toServiceError } from '../transport/status';
 import { encodeTensor } from '../transport/tensor-codec';
+import { Auth, type Principal } from './auth';
 import type { Coordinator, JobView } from './coordinator';
 import type { DatasetService } from './dataset-service';
 import type { WatchedEvent } from './job-events';
 
-/** The Coordinator service implementation over `c` (datasets: `datasets`). */
-export function coordinatorHandlers(c: Coordinator, datasets: DatasetService): CoordinatorHandlers {
+/**
+ * The Coordinator service implementation over `c` (datasets: `datasets`), guarded by `auth`: every rpc is authorized before its
+ * handler runs (auth.ts RPC_ROLES), and handlers read the caller with auth.principalOf.
+ */
+export function coordinatorHandlers(
+  c: Coordinator,
+  datasets: DatasetService,
+  auth: Auth = Auth.open(),
+  log: Logger = silentLogger,
+): CoordinatorHandlers {
   const unary =
-    <Req, Res>(fn: (req: Req) => Promise<Res> | Res) =>
+    <Req, Res>(fn: (req: Req, who: Principal) => Promise<Res> | Res) =>
     (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
       Promise.resolve()
-        .then(() => fn(call.request))
+        .then(() => fn(call.request, auth.principalOf(call)))
         .then(
           (res) => callback(null, res),
           (e: unknown) => callback(toServiceError(e)),
         );
     };
-  return {
-    SubmitJob: unary(async (req) => {
-      const { job, duplicate } = await c.submit(req.specJson, req.requestId);
+  const handlers: CoordinatorHandlers = {
+    SubmitJob: unary(async (req, who) => {
+      const { job, duplicate } = await c.submit(req.specJson, req.requestId, who.name);
       return { job: toJob(job), duplicate };
     }),
     GetJob: unary((req) => toJob(c.getJob(req.jobId))),
     ListJobs: unary(() => ({ jobs: c.listJobs().map(toJob) })),
-    CancelJob: unary(async (req) => toJob(await c.cancelJob(req.jobId))),
+    CancelJob: unary(async (req, who) => {
+      auth.requireOwnerOrAdmin(who, c.getJob(req.jobId), 'CancelJob');
+      return toJob(await c.cancelJob(req.jobId));
+    }),
     WatchJob: (call) => {
       const jobId = call.request.jobId;
       let unsubscribe: () => void = () => {};
@@ -54,7 +68,10 @@ export function coordinatorHandlers(c: Coordinator, datasets: DatasetService): C
       }
     },
     GetJobHistory: unary((req) => c.jobHistory(req.jobId)),
-    Evaluate: unary((req) => c.evaluate(req.jobId, req.split)),
+    Evaluate: unary((req, who) => {
+      auth.requireOwnerOrAdmin(who, c.getJob(req.jobId), 'Evaluate');
+      return c.evaluate(req.jobId, req.split);
+    }),
     UploadDataset: datasets.upload,
     ListDatasets: datasets.list,
     ExportModel: (call) => {
@@ -69,6 +86,9 @@ export function coordinatorHandlers(c: Coordinator, datasets: DatasetService): C
       );
     },
   };
+  return auth.guard(protos().coordinator, handlers, (rpc, peer, reason) =>
+    log('warn', 'call refused', { rpc, peer, reason }),
+  );
 }
 
 function toJob(j: JobView): Job {
@@ -93,6 +113,7 @@ function toJob(j: JobView): Job {
     bestSpecJson: j.search?.bestSpecJson ?? '',
     bestTrialJobId: j.search?.bestTrialJobId ?? '',
     startedMs: j.startedMs ?? 0,
+    owner: j.owner ?? '',
   };
 }
 

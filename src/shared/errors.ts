@@ -11,7 +11,10 @@ export type ErrorCode =
   | 'E_NOT_FOUND'
   | 'E_TOO_LARGE'
   | 'E_FAILED_PRECONDITION'
-  | 'E_UNAVAILABLE';
+  | 'E_UNAVAILABLE'
+  | 'E_UNAUTHENTICATED'
+  | 'E_PERMISSION_DENIED'
+  | 'E_LIMIT';
 
 /** An error with a stable code and a message that names the bad value and the fix. */
 export class GradpoolError extends Error {

@@ -18,6 +18,10 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, grpc.status>> = Object.f
   E_BACKEND_UNAVAILABLE: grpc.status.INTERNAL,
   E_DIVERGED: grpc.status.INTERNAL,
   E_INTERNAL: grpc.status.INTERNAL,
+  E_UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
+  E_PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
+  // A configured limit (coordinator --max-* flags); the message names the limit and the flag.
+  E_LIMIT: grpc.status.RESOURCE_EXHAUSTED,
 });
 
 /** Error code of a status received by a client (the inverse of the table, where it is one). */
@@ -28,6 +32,8 @@ const CODE_OF_STATUS: ReadonlyMap<grpc.status, ErrorCode> = new Map<grpc.status,
   [grpc.status.FAILED_PRECONDITION, 'E_FAILED_PRECONDITION'],
   [grpc.status.UNAVAILABLE, 'E_UNAVAILABLE'],
   [grpc.status.DEADLINE_EXCEEDED, 'E_UNAVAILABLE'],
+  [grpc.status.UNAUTHENTICATED, 'E_UNAUTHENTICATED'],
+  [grpc.status.PERMISSION_DENIED, 'E_PERMISSION_DENIED'],
 ]);
 
 /** Trailer carrying the original gradpool error code, so clients get the exact code back. */

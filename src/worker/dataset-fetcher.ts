@@ -2,20 +2,24 @@
  * The gRPC side of a worker's dataset cache: WorkerPlane.FetchDataset on its own channel, decoded into
  * FetchItems. Errors come out as GradpoolErrors through the status table.
  */
-import * as grpc from '@grpc/grpc-js';
-import { clientOptions } from '../transport/channel-options';
+import { clientChannel, type ClientChannel } from '../transport/credentials';
 import type { FetchDatasetResponse__Output } from '../transport/generated/gradpool/v1/FetchDatasetResponse';
 import { protos } from '../transport/proto';
 import { fromServiceError, type CallFailure } from '../transport/status';
 import type { DatasetFetcher, FetchItem } from './dataset-cache';
 
-/** A DatasetFetcher that asks the coordinator at `address`, naming `workerId` in its logs. */
-export function grpcDatasetFetcher(address: string, workerId: string): DatasetFetcher {
+/**
+ * A DatasetFetcher that asks the coordinator at `address`, naming `workerId` in its logs, over `channel`
+ * (the worker's TLS and token; default plaintext).
+ */
+export function grpcDatasetFetcher(
+  address: string,
+  workerId: string,
+  channel: ClientChannel = clientChannel(),
+): DatasetFetcher {
   return (datasetId) => ({
     async *[Symbol.asyncIterator](): AsyncGenerator<FetchItem> {
-      const client = new (protos().WorkerPlaneClient)(address, grpc.credentials.createInsecure(), {
-        ...clientOptions,
-      });
+      const client = new (protos().WorkerPlaneClient)(address, channel.credentials, channel.options);
       const call = client.FetchDataset({ datasetId, workerId });
       let ended = false;
       try {

@@ -8,6 +8,7 @@ import { backendThreads, parseBackendName, selectBackend, type BackendName } fro
 import { GradpoolError } from '../shared/errors';
 import { createLogger, type Logger } from '../shared/log';
 import { defaultCacheDir } from './dataset-cache';
+import type { ClientSecurity } from '../transport/credentials';
 import { Worker } from './worker';
 
 /** Everything a worker process is configured with. */
@@ -30,6 +31,8 @@ export interface WorkerConfig {
   readonly reconnectMaxMs: number;
   /** Directory of fetched datasets (--cache-dir, else GRADPOOL_CACHE_DIR, else defaultCacheDir()). */
   readonly cacheDir: string;
+  /** TLS and the worker's token (default: plaintext, no token). */
+  readonly security?: ClientSecurity;
 }
 
 /** Flags of `gradpool worker`, as the CLI parsed them. */
@@ -115,6 +118,7 @@ export async function runWorker(
       reconnectMinMs: config.reconnectMinMs,
       reconnectMaxMs: config.reconnectMaxMs,
       cacheDir: config.cacheDir,
+      security: config.security,
     },
     { startBackend: () => backend, log },
   );

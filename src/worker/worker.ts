@@ -10,7 +10,7 @@ import type { Backend } from '../backend/backend';
 import { GradpoolError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import { Rng } from '../shared/rng';
-import { clientOptions } from '../transport/channel-options';
+import { clientChannel, type ClientChannel, type ClientSecurity } from '../transport/credentials';
 import type { CoordinatorMessage__Output } from '../transport/generated/gradpool/v1/CoordinatorMessage';
 import type { WorkerMessage } from '../transport/generated/gradpool/v1/WorkerMessage';
 import { protos } from '../transport/proto';
@@ -40,6 +40,8 @@ export interface WorkerOptions {
   readonly versionsPerJob?: number;
   /** Directory of fetched datasets (default defaultCacheDir()). */
   readonly cacheDir?: string;
+  /** TLS and worker token of the stream (default: plaintext, no token). */
+  readonly security?: ClientSecurity;
 }
 
 /** What the worker is given rather than choosing itself. */
@@ -82,6 +84,7 @@ export class Worker {
   private pumping: Promise<void> | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
+  private channel: ClientChannel | null = null;
 
   constructor(
     private readonly coordinatorAddress: string,
@@ -103,6 +106,8 @@ export class Worker {
   /** Starts the backend and dials the coordinator; reconnects on its own until close(). */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new GradpoolError('E_FAILED_PRECONDITION', `worker is ${this.state}`);
+    // Read once: a bad TLS file is a configuration error (thrown here), not a reason to reconnect.
+    this.channel = clientChannel(this.options.security);
     this.backend = this.collaborators.startBackend();
     this.runner = new ShardRunner(this.backend, {
       maxJobs: this.options.maxJobs,
@@ -110,7 +115,7 @@ export class Worker {
     });
     const datasets = new DatasetCache(
       this.options.cacheDir ?? defaultCacheDir(),
-      grpcDatasetFetcher(this.coordinatorAddress, this.options.workerId),
+      grpcDatasetFetcher(this.coordinatorAddress, this.options.workerId, this.channel),
       this.collaborators.log,
     );
     datasets.start();
@@ -169,10 +174,11 @@ export class Worker {
 
   private openStream(): void {
     const backend = this.requireBackend();
+    const channel = this.channel ?? clientChannel(this.options.security);
     const client = new (protos().WorkerPlaneClient)(
       this.coordinatorAddress,
-      grpc.credentials.createInsecure(),
-      { ...clientOptions },
+      channel.credentials,
+      channel.options,
     );
     const call: Call = client.Connect();
     let markClosed: () => void = () => {};
@@ -223,6 +229,14 @@ export class Worker {
     if (!current || this.state !== 'running') return;
     // A stream that lived a while was a working connection: start the backoff over.
     if (Date.now() - conn.openedAtMs >= (this.options.reconnectMaxMs ?? 5000)) this.backoff.reset();
+    if (status.code === grpc.status.UNAUTHENTICATED || status.code === grpc.status.PERMISSION_DENIED) {
+      // Keeps retrying (the coordinator's tokens file may be fixed meanwhile), but says why loudly.
+      this.collaborators.log('error', "coordinator refused this worker's credentials", {
+        coordinator: this.coordinatorAddress,
+        details: status.details,
+        fix: 'give a token of a principal with the worker role (--token, --token-file or GRADPOOL_TOKEN)',
+      });
+    }
     this.retryLater({ status: grpc.status[status.code] ?? status.code, details: status.details });
   }
 

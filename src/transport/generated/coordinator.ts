@@ -173,7 +173,9 @@ export interface ProtoGrpcType {
       /**
        * The public API. Errors: INVALID_ARGUMENT (bad spec; the message names the field), NOT_FOUND (unknown
        * job id, or a spec naming an unknown dataset), RESOURCE_EXHAUSTED (message or dataset over its size
-       * limit), FAILED_PRECONDITION (e.g. export of a job without parameters), never UNKNOWN.
+       * limit, or a coordinator limit: the message names it and its flag), FAILED_PRECONDITION (e.g. export of a
+       * job without parameters), UNAUTHENTICATED (no or unknown token when the coordinator has a tokens file),
+       * PERMISSION_DENIED (a token without the rpc's role; docs/security.md), never UNKNOWN.
        */
       Coordinator: SubtypeConstructor<typeof grpc.Client, _gradpool_v1_CoordinatorClient> & {
         service: _gradpool_v1_CoordinatorDefinition;

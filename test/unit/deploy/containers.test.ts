@@ -1,13 +1,16 @@
 /**
  * The containers of each overlay, started for real: the coordinator and a worker run the compiled CLI with
  * exactly the args and environment their manifests give them (ConfigMap and Secret keys resolved, $(VAR)
- * expanded), except the coordinator's --port (0) and --data-dir (a temporary directory), and the worker's
- * GRADPOOL_COORDINATOR (that coordinator, in place of the Service). The kubelet's gRPC probes are sent as
- * it sends them, and SIGTERM must stop both within their grace periods.
+ * expanded), except the coordinator's --port and --health-port (0) and --data-dir (a temporary
+ * directory), and the worker's GRADPOOL_COORDINATOR (that coordinator, in place of the Service). The
+ * Secret's placeholders are replaced by real material made for the test (a CA, the coordinator's
+ * certificate, a tokens file and the worker token, as docs/security.md makes them), and each Secret volume
+ * is written to a temporary directory that stands in for its mount path. The kubelet's gRPC probes are sent
+ * as it sends them (plaintext), and SIGTERM must stop both within their grace periods.
  */
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -15,8 +18,10 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import { BACKEND_NAMES, type BackendName } from '../../../src/backend/select';
 import { clientOptions } from '../../../src/transport/channel-options';
 import type { HealthCheckResponse__Output } from '../../../src/transport/generated/grpc/health/v1/HealthCheckResponse';
+import { tokenSha256 } from '../../../src/transport/credentials';
 import { protos } from '../../../src/transport/proto';
 import { waitFor } from '../../helpers/cluster';
+import { Pki } from '../../helpers/pki';
 import { CLI } from './cli-help';
 import { expand, podTemplates, resolveEnv, type PodTemplate } from './k8s-semantics';
 import { build, K8S_DIR, type Manifest } from './kustomize';
@@ -88,6 +93,73 @@ function only(ms: readonly Manifest[], kind: PodTemplate['kind']): { t: PodTempl
   return { t: ts[0], c: ts[0].spec.containers[0] };
 }
 
+/** The worker token the test's Secret holds. */
+const WORKER_TOKEN = 'deploy-test-worker-token-5b1e';
+
+/** Real values for the keys of the Secret gradpool-secrets (secret.yaml), made with `pki`. */
+function secretMaterial(pki: Pki): Record<string, string> {
+  const server = pki.issue('gradpool-coordinator', 'server', ['DNS:gradpool-coordinator']);
+  const tokens = [
+    'principals:',
+    '  - name: workers',
+    '    roles: [worker]',
+    `    sha256: ${tokenSha256(WORKER_TOKEN)}`,
+    '',
+  ].join('\n');
+  return {
+    'ca.crt': readFileSync(pki.ca, 'utf8'),
+    'tls.crt': readFileSync(server.cert, 'utf8'),
+    'tls.key': readFileSync(server.key, 'utf8'),
+    'tokens.yaml': tokens,
+    'worker-token': WORKER_TOKEN,
+  };
+}
+
+/** `ms` with every Secret's stringData replaced by `material` (keys the Secret does not have are refused). */
+function withSecrets(ms: readonly Manifest[], material: Readonly<Record<string, string>>): Manifest[] {
+  return ms.map((m) => {
+    if (m.doc.kind !== 'Secret') return m;
+    const doc = structuredClone(m.doc);
+    const data = doc.stringData as Record<string, string>;
+    for (const k of Object.keys(data)) {
+      assert.ok(k in material, `the test has no material for Secret key ${k}`);
+      data[k] = material[k];
+    }
+    return { ...m, doc };
+  });
+}
+
+/**
+ * Writes each Secret volume of `t` (its projected items) under `root` and returns a function that rewrites
+ * a path under one of the container's mount paths to the written file.
+ */
+function mountSecrets(
+  t: PodTemplate,
+  c: IContainer,
+  ms: readonly Manifest[],
+  root: string,
+): (value: string) => string {
+  const mounts: [string, string][] = [];
+  for (const m of c.volumeMounts ?? []) {
+    const v = (t.spec.volumes ?? []).find((x) => x.name === m.name);
+    if (!v?.secret) continue;
+    const dir = path.join(root, `${t.kind}-${v.name}`);
+    mkdirSync(dir, { recursive: true });
+    const secret = ms.find(
+      (x) => x.doc.kind === 'Secret' && (x.doc.metadata as { name: string }).name === v.secret!.secretName,
+    );
+    const data = (secret?.doc.stringData ?? {}) as Record<string, string>;
+    for (const item of v.secret.items ?? []) writeFileSync(path.join(dir, item.path), data[item.key]);
+    mounts.push([m.mountPath, dir]);
+  }
+  return (value) => {
+    for (const [mountPath, dir] of mounts) {
+      if (value.startsWith(mountPath + '/')) return dir + value.slice(mountPath.length);
+    }
+    return value;
+  };
+}
+
 /** A grpc.health.v1 Check, as the kubelet's gRPC probe sends it. */
 async function probe(port: number, service: string, timeoutMs: number): Promise<string> {
   const client = new (protos().HealthClient)(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
@@ -109,9 +181,11 @@ for (const overlay of ['cpu', 'gpu']) {
   describe(`deploy/k8s/overlays/${overlay} containers`, () => {
     let started: Container[] = [];
     let dataDir = '';
+    let pki: Pki;
 
     beforeEach(() => {
       dataDir = mkdtempSync(path.join(tmpdir(), 'gradpool-deploy-'));
+      pki = new Pki();
     });
 
     afterEach(async function () {
@@ -121,45 +195,60 @@ for (const overlay of ['cpu', 'gpu']) {
       await Promise.all(started.map((p) => p.exited));
       started = [];
       rmSync(dataDir, { recursive: true, force: true });
+      pki.cleanup();
     });
 
     it('start from their manifests, answer the gRPC probes, connect, and stop on SIGTERM in their grace periods', async () => {
-      const ms = build(path.join(K8S_DIR, 'overlays', overlay));
+      const ms = withSecrets(build(path.join(K8S_DIR, 'overlays', overlay)), secretMaterial(pki));
       const coordinator = only(ms, 'StatefulSet');
       const worker = only(ms, 'Deployment');
 
-      const cEnv = resolveEnv(coordinator.c, ms);
-      let cArgs = (coordinator.c.args ?? []).map((a) => expand(a, cEnv, 'coordinator args'));
-      cArgs = withFlag(withFlag(cArgs, '--port', '0'), '--data-dir', dataDir);
+      const cFiles = mountSecrets(coordinator.t, coordinator.c, ms, dataDir);
+      const cEnv = Object.fromEntries(
+        Object.entries(resolveEnv(coordinator.c, ms)).map(([k, v]) => [k, cFiles(v)]),
+      );
+      let cArgs = (coordinator.c.args ?? []).map((a) => cFiles(expand(a, cEnv, 'coordinator args')));
+      const healthPort = Number(cArgs[cArgs.indexOf('--health-port') + 1]);
+      cArgs = withFlag(
+        withFlag(withFlag(cArgs, '--port', '0'), '--health-port', '0'),
+        '--data-dir',
+        path.join(dataDir, 'data'),
+      );
       const c = new Container('coordinator', cArgs, cEnv);
       started.push(c);
-      const port = await waitFor(
+      const [port, actualHealthPort] = await waitFor(
         'the coordinator to listen',
         () => {
           assert.ok(c.alive, 'the coordinator exited');
           const m = /listening on .*:(\d+)/.exec(c.out);
-          return m ? Number(m[1]) : undefined;
+          const h = /health \(plaintext\) on .*:(\d+)/.exec(c.out);
+          return m && h ? [Number(m[1]), Number(h[1])] : undefined;
         },
         20_000,
       );
 
+      // The kubelet probes the manifest's --health-port, in plaintext.
       for (const p of [
         coordinator.c.startupProbe,
         coordinator.c.readinessProbe,
         coordinator.c.livenessProbe,
       ]) {
         assert.ok(p?.grpc, 'a gRPC probe');
-        const status = await probe(port, p.grpc.service ?? '', (p.timeoutSeconds ?? 1) * 1000);
+        assert.equal(p.grpc.port, healthPort, 'the probe uses the --health-port');
+        const status = await probe(actualHealthPort, p.grpc.service ?? '', (p.timeoutSeconds ?? 1) * 1000);
         assert.equal(status, 'SERVING', `probe of service "${p.grpc.service ?? ''}"`);
       }
+      // The API port speaks TLS only: a plaintext probe there fails.
+      await assert.rejects(probe(port, '', 2000));
 
+      const wFiles = mountSecrets(worker.t, worker.c, ms, dataDir);
       const wEnv: Record<string, string> = {
-        ...resolveEnv(worker.c, ms),
+        ...Object.fromEntries(Object.entries(resolveEnv(worker.c, ms)).map(([k, v]) => [k, wFiles(v)])),
         GRADPOOL_COORDINATOR: `127.0.0.1:${port}`,
       };
       const w = new Container(
         'worker',
-        (worker.c.args ?? []).map((a) => expand(a, wEnv, 'worker args')),
+        (worker.c.args ?? []).map((a) => wFiles(expand(a, wEnv, 'worker args'))),
         wEnv,
       );
       started.push(w);

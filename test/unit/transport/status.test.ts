@@ -22,6 +22,9 @@ describe('status table', () => {
       E_INTERNAL: grpc.status.INTERNAL,
       E_DIVERGED: grpc.status.INTERNAL,
       E_BACKEND_UNAVAILABLE: grpc.status.INTERNAL,
+      E_UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
+      E_PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
+      E_LIMIT: grpc.status.RESOURCE_EXHAUSTED,
     };
     for (const [code, status] of Object.entries(expected))
       assert.equal(statusOf(code as ErrorCode), status, code);
@@ -75,6 +78,8 @@ describe('status table', () => {
       'E_TOO_LARGE',
     );
     assert.equal(fromServiceError({ code: grpc.status.DEADLINE_EXCEEDED }).code, 'E_UNAVAILABLE');
+    assert.equal(fromServiceError({ code: grpc.status.UNAUTHENTICATED }).code, 'E_UNAUTHENTICATED');
+    assert.equal(fromServiceError({ code: grpc.status.PERMISSION_DENIED }).code, 'E_PERMISSION_DENIED');
     assert.equal(fromServiceError({ code: grpc.status.UNKNOWN, message: 'boom' }).code, 'E_INTERNAL');
   });
 });

@@ -72,6 +72,11 @@ export interface Job {
    * How often the job's test split was evaluated (Evaluate with split "test").
    */
   testLooks?: number;
+  /**
+   * Name of the principal that submitted the job (its tokens-file name; "anonymous@<address>" when the
+   * coordinator runs without a tokens file). Never a token.
+   */
+  owner?: string;
 }
 
 export interface Job__Output {
@@ -140,4 +145,9 @@ export interface Job__Output {
    * How often the job's test split was evaluated (Evaluate with split "test").
    */
   testLooks: number;
+  /**
+   * Name of the principal that submitted the job (its tokens-file name; "anonymous@<address>" when the
+   * coordinator runs without a tokens file). Never a token.
+   */
+  owner: string;
 }
