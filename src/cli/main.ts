@@ -8,7 +8,7 @@ import { CoordinatorClient } from '../coordinator/client';
 import type { ClientSecurity } from '../transport/credentials';
 import { runCoordinator } from '../coordinator/main';
 import { GradpoolError } from '../shared/errors';
-import { createLogger, parseLevel, type Level } from '../shared/log';
+import { createLogger, parseLevel, parseLogFormat, type Level, type LogFormat } from '../shared/log';
 import { parseAddress, runWorker, workerConfig } from '../worker/main';
 import { checkCommand } from './check';
 import { dataListCommand, dataUploadCommand } from './data';
@@ -42,6 +42,8 @@ interface Config {
   readonly threads: number | undefined;
   /** GRADPOOL_LOG_LEVEL: lowest level of the JSON log lines on stderr (default info). */
   readonly logLevel: Level;
+  /** GRADPOOL_LOG_FORMAT: json (default) or text; `--log-format` overrides it on coordinator and worker. */
+  readonly logFormat: LogFormat;
 }
 
 const EXIT_BAD_INPUT = 2;
@@ -57,6 +59,24 @@ function levelOf(raw: string): Level {
   }
 }
 
+function formatOf(raw: string, source: string): LogFormat {
+  try {
+    return parseLogFormat(raw, source);
+  } catch (e) {
+    throw new GradpoolError('E_BAD_ARGS', (e as Error).message);
+  }
+}
+
+/** `--shutdown-timeout` in seconds (0.1 to 3600) as milliseconds, or a clear E_BAD_ARGS. */
+function shutdownTimeoutMs(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !(v >= 0.1 && v <= 3600)) {
+    throw new GradpoolError('E_BAD_ARGS', `--shutdown-timeout must be seconds in [0.1, 3600], got "${raw}"`);
+  }
+  return Math.round(v * 1000);
+}
+
 function readConfig(env: NodeJS.ProcessEnv): Config {
   return Object.freeze({
     backend: parseBackendName(env.GRADPOOL_BACKEND ?? 'auto', 'GRADPOOL_BACKEND'),
@@ -69,6 +89,7 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
         ? undefined
         : intFlag(env.GRADPOOL_THREADS, 'GRADPOOL_THREADS', 1, MAX_THREADS),
     logLevel: levelOf(env.GRADPOOL_LOG_LEVEL ?? 'info'),
+    logFormat: formatOf(env.GRADPOOL_LOG_FORMAT ?? 'json', 'GRADPOOL_LOG_FORMAT'),
   });
 }
 
@@ -100,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
   let code = 0;
   try {
     const config = readConfig(process.env);
-    log = createLogger('cli', undefined, config.logLevel);
+    log = createLogger('cli', undefined, config.logLevel, config.logFormat);
     // TLS files, token and limits of the command being run: read by the preAction hook below.
     const security: { client?: ClientSecurity; server?: ServerSecurity } = {};
     const client = (flag?: string) =>
@@ -221,6 +242,9 @@ async function main(argv: string[]): Promise<number> {
       .option('--json', 'print the listening address as JSON', false)
       .option('--http-port <port>', 'serve the live dashboard on this port of --host (0 = any free port)')
       .option('--max-dataset-bytes <n>', 'largest dataset an upload may declare, in bytes', String(2 ** 31))
+      .option('--metrics-port <port>', 'serve Prometheus /metrics on this port of --host (0 = any free port)')
+      .option('--shutdown-timeout <seconds>', 'after SIGTERM, exit 1 if stopping takes longer (default 20)')
+      .option('--log-format <format>', 'json | text (default: GRADPOOL_LOG_FORMAT or json)')
       .action(
         async (opts: {
           port: string;
@@ -232,6 +256,9 @@ async function main(argv: string[]): Promise<number> {
           json: boolean;
           httpPort?: string;
           maxDatasetBytes: string;
+          metricsPort?: string;
+          shutdownTimeout?: string;
+          logFormat?: string;
         }) => {
           const cfg = Object.freeze({
             port: intFlag(opts.port, '--port', 0, 65535),
@@ -244,8 +271,15 @@ async function main(argv: string[]): Promise<number> {
               opts.httpPort === undefined ? undefined : intFlag(opts.httpPort, '--http-port', 0, 65535),
             maxDatasetBytes: intFlag(opts.maxDatasetBytes, '--max-dataset-bytes', 0, Number.MAX_SAFE_INTEGER),
             ...security.server,
+            metricsPort:
+              opts.metricsPort === undefined
+                ? undefined
+                : intFlag(opts.metricsPort, '--metrics-port', 0, 65535),
+            shutdownTimeoutMs: shutdownTimeoutMs(opts.shutdownTimeout),
+            logLevel: config.logLevel,
+            logFormat: opts.logFormat ? formatOf(opts.logFormat, '--log-format') : config.logFormat,
           });
-          await runCoordinator({ ...cfg, logLevel: config.logLevel }, (port, dashboardUrl, healthPort) => {
+          await runCoordinator(cfg, (port, dashboardUrl, healthPort, metricsUrl) => {
             out(
               opts.json
                 ? JSON.stringify({
@@ -254,12 +288,14 @@ async function main(argv: string[]): Promise<number> {
                     port,
                     ...(dashboardUrl && { dashboardUrl }),
                     ...(healthPort !== undefined && { healthPort }),
+                    ...(metricsUrl && { metricsUrl }),
                   })
                 : `gradpool coordinator listening on ${cfg.host}:${port}`,
             );
             if (dashboardUrl && !opts.json) out(`gradpool dashboard on ${dashboardUrl}`);
             if (healthPort !== undefined && !opts.json)
               out(`gradpool health (plaintext) on ${cfg.host}:${healthPort}`);
+            if (metricsUrl && !opts.json) out(`gradpool metrics on ${metricsUrl}`);
           });
         },
       );
@@ -275,6 +311,11 @@ async function main(argv: string[]): Promise<number> {
         '--cache-dir <dir>',
         'where fetched datasets are kept (default: GRADPOOL_CACHE_DIR, else a temp dir)',
       )
+      .option(
+        '--shutdown-timeout <seconds>',
+        'after SIGTERM, exit 1 if the current task takes longer (default 20)',
+      )
+      .option('--log-format <format>', 'json | text (default: GRADPOOL_LOG_FORMAT or json)')
       .action(
         async (opts: {
           coordinator?: string;
@@ -282,10 +323,19 @@ async function main(argv: string[]): Promise<number> {
           id?: string;
           threads?: string;
           cacheDir?: string;
+          shutdownTimeout?: string;
+          logFormat?: string;
         }) => {
-          const wc = workerConfig({ ...opts, threads: threadsOf(opts.threads, config) }, process.env);
+          const format = opts.logFormat ? formatOf(opts.logFormat, '--log-format') : config.logFormat;
+          const flags = {
+            ...opts,
+            threads: threadsOf(opts.threads, config),
+            shutdownTimeoutMs: shutdownTimeoutMs(opts.shutdownTimeout),
+          };
+          const wc = workerConfig(flags, process.env);
           await runWorker(Object.freeze({ ...wc, security: security.client }), {
-            log: createLogger('worker', undefined, config.logLevel),
+            log: createLogger('worker', undefined, config.logLevel, format),
+            onShutdownTimeout: () => process.exit(1),
           });
         },
       );

@@ -25,6 +25,7 @@ import { JobEvents, type WatchedEvent } from './job-events';
 import { planJob } from './job-plan';
 import { JobRunner } from './job-runner';
 import { JobStore, TERMINAL_STATES, type JobRecord } from './job-store';
+import { CoordinatorMetrics, MetricsServer } from './metrics';
 import { RemoteExecutor } from './remote-executor';
 import { Auth } from './auth';
 import { Limits } from './limits';
@@ -59,6 +60,8 @@ export interface CoordinatorOptions {
   readonly limits?: Limits;
   /** Port of a plaintext server carrying only grpc.health.v1, for Kubernetes probes (none when undefined). */
   readonly healthPort?: number;
+  /** Port of a plain `/metrics` server on the gRPC host (0 = any free port); none when undefined. */
+  readonly metricsPort?: number;
   readonly clock?: Clock;
   readonly log?: Logger;
 }
@@ -95,6 +98,11 @@ export class Coordinator {
   private evalSeq = 0;
   private datasets: DatasetService | null = null;
   private dropDatasetResolver: () => void = () => {};
+  /** Prometheus metrics, at /metrics on the dashboard's port and on metricsPort. */
+  readonly metrics = new CoordinatorMetrics();
+  private metricsServer: MetricsServer | null = null;
+  /** Set by close(): new jobs are refused from then on. */
+  private closing = false;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.log = options.log ?? silentLogger;
@@ -104,11 +112,19 @@ export class Coordinator {
       leaseMs: options.leaseMs,
       clock: options.clock ?? systemClock,
       log: this.log,
+      observer: this.metrics,
     });
     this.checkpoints = new CheckpointStore(options.dataDir, this.log);
     this.plane = new WorkerPlane(this.scheduler, this.log);
     this.events.subscribeAll((id, e) => {
-      if (e.type === 'step') this.steps.record(id, e);
+      if (e.type !== 'step') return;
+      this.steps.record(id, e);
+      this.metrics.stepDone();
+    });
+    this.metrics.attach({
+      stats: () => this.scheduler.stats,
+      workerCount: () => this.scheduler.workerCount,
+      jobStates: () => this.store?.list().map((j) => j.state) ?? [],
     });
   }
 
@@ -168,6 +184,19 @@ export class Coordinator {
       this.healthServer?.server.forceShutdown();
       throw e;
     }
+    if (this.options.metricsPort !== undefined) {
+      const metrics = new MetricsServer(() => this.metrics.scrape(), this.log);
+      try {
+        await metrics.start(this.options.metricsPort, host);
+      } catch (e) {
+        server.forceShutdown();
+        this.healthServer?.server.forceShutdown();
+        await this.dashboard?.server.close();
+        throw e;
+      }
+      this.metricsServer = metrics;
+      this.log('info', 'metrics listening', { url: this.metricsUrl });
+    }
     this.server = server;
     this.runner.resumeAll();
     this.log('info', 'coordinator listening', {
@@ -180,6 +209,12 @@ export class Coordinator {
     return bound;
   }
 
+  /** The metrics server's address (http://host:port/metrics) once started with metricsPort. */
+  get metricsUrl(): string | undefined {
+    if (!this.metricsServer) return undefined;
+    return `http://127.0.0.1:${this.metricsServer.boundPort}/metrics`;
+  }
+
   /**
    * Validates and records a job (durable before this resolves), then queues it. `owner` is the submitting
    * principal (auth.ts): it is recorded, keys the per-client limits and scopes the request id.
@@ -189,6 +224,12 @@ export class Coordinator {
     requestId: string,
     owner?: string,
   ): Promise<{ job: JobView; duplicate: boolean }> {
+    if (this.closing) {
+      throw new GradpoolError(
+        'E_UNAVAILABLE',
+        'the coordinator is shutting down; submit again once it is back',
+      );
+    }
     const store = this.requireStore();
     this.limits.checkSpecSize(specJson);
     let raw: unknown;
@@ -343,12 +384,18 @@ export class Coordinator {
 
   /** Stops accepting work, checkpoints the running job, and shuts the servers down. */
   async close(): Promise<void> {
+    this.closing = true;
     this.health.setAll('NOT_SERVING');
+    await this.metricsServer?.close();
+    this.metricsServer = null;
     const dashboard = this.dashboard;
     this.dashboard = null;
     dashboard?.data.close();
     await dashboard?.server.close();
-    if (this.runner) await this.runner.stop();
+    if (this.runner) {
+      this.log('info', 'stopping: checkpointing running jobs', { jobs: this.runner.runningJobIds });
+      await this.runner.stop();
+    }
     this.scheduler.close();
     this.plane.close();
     this.health.close();
@@ -393,7 +440,7 @@ export class Coordinator {
       checkpoints: this.checkpoints,
       liveState: (id) => this.runner?.liveState(id),
     });
-    const server = new DashboardServer(data, { log: this.log });
+    const server = new DashboardServer(data, { log: this.log, metrics: () => this.metrics.scrape() });
     try {
       await server.start(port, this.options.httpHost ?? grpcHost);
     } catch (e) {

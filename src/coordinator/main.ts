@@ -1,9 +1,10 @@
 /** Wires the real coordinator: runs it until SIGTERM or SIGINT, then checkpoints and stops. */
-import { createLogger, type Level, type Logger } from '../shared/log';
+import { createLogger, type Level, type LogFormat, type Logger } from '../shared/log';
 import type { FileRef, ServerTlsFiles } from '../transport/credentials';
 import { Auth } from './auth';
 import { Coordinator } from './coordinator';
 import { Limits, type LimitValues } from './limits';
+import { closeOnSignal, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './shutdown';
 
 /** The coordinator's frozen configuration. */
 export interface CoordinatorConfig {
@@ -16,8 +17,10 @@ export interface CoordinatorConfig {
   readonly leaseMs: number;
   /** Iterations between checkpoints, besides every epoch end. */
   readonly checkpointEvery: number;
-  /** Lowest level of the JSON log lines on stderr (default info). */
+  /** Lowest level of the log lines on stderr (default info). */
   readonly logLevel?: Level;
+  /** Format of the log lines on stderr (default json). */
+  readonly logFormat?: LogFormat;
   /** Jobs trained at the same time, e.g. a search's trials (default 4). */
   readonly maxRunningJobs?: number;
   /** Port of the live dashboard on `host` (0 = any free port); no dashboard when undefined. */
@@ -32,6 +35,10 @@ export interface CoordinatorConfig {
   readonly healthPort?: number;
   /** Admission limits (limits.ts DEFAULT_LIMITS for those not given). */
   readonly limits?: Partial<LimitValues>;
+  /** Port of a plain `/metrics` server on `host` (0 = any free port); none when undefined. */
+  readonly metricsPort?: number;
+  /** Milliseconds a SIGTERM shutdown may take before the process exits 1 anyway (default 20 000). */
+  readonly shutdownTimeoutMs?: number;
 }
 
 /** A coordinator started inside another program (e.g. `gradpool train --workers N`). */
@@ -42,6 +49,8 @@ export interface EmbeddedCoordinator {
   readonly dashboardUrl?: string;
   /** The plaintext health port, when started with healthPort. */
   readonly healthPort?: number;
+  /** The metrics address (http://…/metrics), when started with metricsPort. */
+  readonly metricsUrl?: string;
   /** Checkpoints running jobs and stops the server. */
   close(): Promise<void>;
 }
@@ -65,6 +74,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     maxRunningJobs: config.maxRunningJobs,
     httpPort: config.httpPort,
     maxDatasetBytes: config.maxDatasetBytes,
+    metricsPort: config.metricsPort,
     log,
   });
   const port = await coordinator.start(config.port, config.host);
@@ -72,19 +82,22 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     port,
     dashboardUrl: coordinator.dashboardUrl,
     healthPort: coordinator.healthPort,
+    metricsUrl: coordinator.metricsUrl,
     close: () => coordinator.close(),
   };
 }
 
 /**
- * Starts the coordinator; resolves once a SIGTERM/SIGINT has checkpointed running jobs and stopped it.
- * `onListening` gets the gRPC port and, with httpPort, the dashboard's address.
+ * Starts the coordinator; resolves once a SIGTERM/SIGINT has checkpointed running jobs and stopped it
+ * (see shutdown.ts). `onListening` gets the gRPC port and, when started with them, the dashboard's and
+ * the metrics' addresses. `force` ends the process when the shutdown overruns (default: exit code 1).
  */
 export async function runCoordinator(
   config: CoordinatorConfig,
-  onListening?: (port: number, dashboardUrl?: string, healthPort?: number) => void,
+  onListening?: (port: number, dashboardUrl?: string, healthPort?: number, metricsUrl?: string) => void,
+  force: (why: string) => void = () => process.exit(1),
 ): Promise<void> {
-  const log = createLogger('coordinator', undefined, config.logLevel ?? 'info');
+  const log = createLogger('coordinator', undefined, config.logLevel ?? 'info', config.logFormat ?? 'json');
   // Said here, not in startCoordinator: a local pool (`train --workers N`) is open on purpose.
   if (!config.tokensFile) {
     log(
@@ -96,16 +109,10 @@ export async function runCoordinator(
     );
   }
   const coordinator = await startCoordinator(config, log);
-  onListening?.(coordinator.port, coordinator.dashboardUrl, coordinator.healthPort);
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      log('info', 'signal received; checkpointing and stopping', { signal });
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+  onListening?.(coordinator.port, coordinator.dashboardUrl, coordinator.healthPort, coordinator.metricsUrl);
+  await closeOnSignal(() => coordinator.close(), {
+    timeoutMs: config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    log,
+    force,
   });
-  await coordinator.close();
 }

@@ -12,6 +12,8 @@
  *   every step would wait stragglerMs for their duplicates.
  * - Results are validated (job, step, version, shard, tensor count and lengths, finiteness, sample count);
  *   an invalid one is rejected and the task re-issued; a worker with maxInvalid invalid results is dropped.
+ * - A draining worker (it is shutting down and handed a task back) gets no new task; the task handed back
+ *   is re-issued at once, without counting against the worker.
  * Results for unknown, finished or stale tasks are ignored and counted.
  */
 import type { Data } from '../../kernels/spec';
@@ -94,6 +96,12 @@ export type TaskResult =
   | { readonly kind: 'shard'; readonly sums: GradientSums }
   | { readonly kind: 'eval'; readonly correct: number; readonly count: number; readonly lossSum: number };
 
+/** Told about every task completed by a valid result (metrics). */
+export interface SchedulerObserver {
+  /** `samples` computed in `latencyMs` from the winning lease's start to its result. */
+  taskDone(kind: TaskSpec['kind'], samples: number, latencyMs: number): void;
+}
+
 /** Scheduler settings. */
 export interface SchedulerOptions {
   /** Milliseconds a worker has for one task before it is re-issued (default 10 000). */
@@ -106,6 +114,7 @@ export interface SchedulerOptions {
   readonly maxInFlight?: number;
   readonly clock?: Clock;
   readonly log?: Logger;
+  readonly observer?: SchedulerObserver;
 }
 
 /** Counters, for tests, logs and metrics. */
@@ -152,6 +161,8 @@ interface WorkerEntry {
   invalid: number;
   /** Lost a lease (expired, or finished by a duplicate) and not heard from since. */
   unresponsive: boolean;
+  /** Shutting down: it gets no new task. */
+  draining: boolean;
 }
 
 /** Hands out tasks to workers and gathers results. */
@@ -182,7 +193,7 @@ export class Scheduler {
   private readonly aborted = new Map<string, Error>();
   private closed = false;
 
-  constructor(options: SchedulerOptions = {}) {
+  constructor(private readonly options: SchedulerOptions = {}) {
     this.leaseMs = options.leaseMs ?? 10_000;
     this.stragglerMs = options.stragglerMs ?? this.leaseMs / 2;
     this.maxInvalid = options.maxInvalid ?? 3;
@@ -209,7 +220,13 @@ export class Scheduler {
   /** Adds a worker (a reconnecting worker registers again under its id, replacing the old link). */
   register(link: WorkerLink): void {
     if (this.workers.has(link.id)) this.unregister(link.id);
-    this.workers.set(link.id, { link, leased: new Set(), invalid: 0, unresponsive: false });
+    this.workers.set(link.id, {
+      link,
+      leased: new Set(),
+      invalid: 0,
+      unresponsive: false,
+      draining: false,
+    });
     this.log('info', 'worker registered', { workerId: link.id, workers: this.workers.size });
     this.dispatch();
   }
@@ -314,7 +331,30 @@ export class Scheduler {
       this.dispatch();
       return;
     }
+    const lease = task.leases.find((l) => l.workerId === workerId);
     this.complete(task, toTaskResult(r));
+    this.options.observer?.taskDone(task.spec.kind, r.count, lease ? this.clock.now() - lease.startMs : 0);
+    this.dispatch();
+  }
+
+  /**
+   * `workerId` is shutting down and handed back the task `ref` names (or none): it gets no new task, and
+   * the task is re-issued at once, without counting against the worker.
+   */
+  onDraining(workerId: string, ref: { jobId: string; step?: number; shard?: number; evalId?: number }): void {
+    const w = this.workers.get(workerId);
+    if (!w) return;
+    if (!w.draining) this.log('info', 'worker draining; no new tasks', { workerId });
+    w.draining = true;
+    const key = ref.evalId
+      ? `${ref.jobId}/e${ref.evalId}`
+      : ref.step !== undefined && ref.shard !== undefined
+        ? `${ref.jobId}/s${ref.step}/${ref.shard}`
+        : null;
+    if (key !== null && w.leased.has(key)) {
+      this.log('info', 'task handed back by a draining worker; re-issued', { workerId, task: key });
+      this.releaseLease(key, workerId);
+    }
     this.dispatch();
   }
 
@@ -415,7 +455,7 @@ export class Scheduler {
       }
     }
     // Unresponsive workers get tasks only when every connected worker is unresponsive.
-    const all = [...this.workers.values()];
+    const all = [...this.workers.values()].filter((w) => !w.draining);
     const responsive = all.filter((w) => !w.unresponsive);
     const candidates = responsive.length > 0 ? responsive : all;
     // Round by round (one task per worker per round, so work spreads evenly): first queued tasks go to

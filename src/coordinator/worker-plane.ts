@@ -14,6 +14,9 @@ import { decodeTensor } from '../transport/tensor-codec';
 import type { ParamsPayload } from './remote-executor';
 import type { IncomingResult, LeasedTask, Scheduler, WorkerLink } from './scheduler';
 
+/** TaskFailed code with which a draining worker hands a task back (not a fault of the worker). */
+const DRAIN_CODE = 'E_UNAVAILABLE';
+
 type ConnectCall = grpc.ServerDuplexStream<WorkerMessage__Output, CoordinatorMessage>;
 
 /** One worker stream as a scheduler link. */
@@ -153,7 +156,9 @@ export class WorkerPlane {
               : f.kind === 'eval'
                 ? { jobId: f.jobId, evalId: Number(f.evalId) }
                 : { jobId: f.jobId };
-          this.scheduler.onFailure(link.id, ref, `${f.code}: ${f.message}`);
+          // E_UNAVAILABLE: a worker shutting down hands the task back (src/worker/shutdown.ts).
+          if (f.code === DRAIN_CODE) this.scheduler.onDraining(link.id, ref);
+          else this.scheduler.onFailure(link.id, ref, `${f.code}: ${f.message}`);
         }
       } catch (e) {
         this.log('error', 'worker message handling failed', { error: String(e) });

@@ -9,6 +9,7 @@ import { GradpoolError } from '../shared/errors';
 import { createLogger, type Logger } from '../shared/log';
 import { defaultCacheDir } from './dataset-cache';
 import type { ClientSecurity } from '../transport/credentials';
+import { closeWithin, DEFAULT_WORKER_SHUTDOWN_TIMEOUT_MS, stopSignal } from './shutdown';
 import { Worker } from './worker';
 
 /** Everything a worker process is configured with. */
@@ -33,6 +34,8 @@ export interface WorkerConfig {
   readonly cacheDir: string;
   /** TLS and the worker's token (default: plaintext, no token). */
   readonly security?: ClientSecurity;
+  /** Milliseconds a stopping worker has to finish its task before it exits anyway (default 20 000). */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** Flags of `gradpool worker`, as the CLI parsed them. */
@@ -43,6 +46,8 @@ export interface WorkerFlags {
   /** `--threads`, or GRADPOOL_THREADS as the CLI read it; an integer ≥ 1. */
   readonly threads?: number;
   readonly cacheDir?: string;
+  /** `--shutdown-timeout` in milliseconds, as the CLI parsed it. */
+  readonly shutdownTimeoutMs?: number;
 }
 
 /** Checks a HOST:PORT address (host name, IPv4, or [IPv6]; port 1–65535). */
@@ -85,6 +90,7 @@ export function workerConfig(
     reconnectMinMs: 250,
     reconnectMaxMs: 5000,
     cacheDir: flags.cacheDir ?? env.GRADPOOL_CACHE_DIR ?? defaultCacheDir(env),
+    shutdownTimeoutMs: flags.shutdownTimeoutMs ?? DEFAULT_WORKER_SHUTDOWN_TIMEOUT_MS,
   });
 }
 
@@ -94,11 +100,14 @@ export interface RunWorkerOptions {
   readonly log?: Logger;
   /** Stops the worker like SIGTERM does. */
   readonly signal?: AbortSignal;
+  /** Called when closing takes longer than config.shutdownTimeoutMs (the CLI exits 1 there). */
+  readonly onShutdownTimeout?: () => void;
 }
 
 /**
- * Runs a worker until SIGTERM or SIGINT (or `options.signal`): the current task finishes and its result is
- * sent, then the stream, the client and the backend are closed and the promise resolves.
+ * Runs a worker until SIGTERM or SIGINT (or `options.signal`): queued tasks are handed back, the current
+ * task finishes and its result is sent, then the stream, the client and the backend are closed and the
+ * promise resolves (see shutdown.ts).
  */
 export async function runWorker(
   config: Readonly<WorkerConfig>,
@@ -122,23 +131,18 @@ export async function runWorker(
     },
     { startBackend: () => backend, log },
   );
-  let onStop: (reason: string) => void = () => {};
-  const stopped = new Promise<string>((resolve) => (onStop = resolve));
-  const onSigterm = () => onStop('SIGTERM');
-  const onSigint = () => onStop('SIGINT');
-  const onAbort = () => onStop('abort');
-  process.once('SIGTERM', onSigterm);
-  process.once('SIGINT', onSigint);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
+  const stop = stopSignal(options.signal);
   try {
     await worker.start();
-    const reason = await stopped;
-    log('info', 'stopping: finishing the current task', { reason });
+    const reason = await stop.stopped;
+    log('info', 'stopping: handing back queued tasks, finishing the current one', { reason });
   } finally {
-    process.off('SIGTERM', onSigterm);
-    process.off('SIGINT', onSigint);
-    options.signal?.removeEventListener('abort', onAbort);
-    await worker.close();
+    stop.dispose();
+    await closeWithin(
+      () => worker.close(),
+      config.shutdownTimeoutMs,
+      log,
+      options.onShutdownTimeout ?? (() => {}),
+    );
   }
 }

@@ -18,6 +18,7 @@ import { Backoff, seedOf } from './backoff';
 import { DatasetCache, defaultCacheDir } from './dataset-cache';
 import { grpcDatasetFetcher } from './dataset-fetcher';
 import { ShardRunner } from './shard-runner';
+import { drainReply } from './shutdown';
 import { TaskHandler } from './task-handler';
 
 /** How a worker identifies itself and paces its connection. */
@@ -141,7 +142,8 @@ export class Worker {
     this.state = 'closing';
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
-    this.queue.length = 0;
+    // Tasks not started go back to the coordinator at once (see shutdown.ts); the one running finishes.
+    for (const item of this.queue.splice(0)) this.handBack(item.conn, item.msg);
     if (this.pumping) await this.pumping;
     const conn = this.conn;
     if (conn) {
@@ -196,6 +198,7 @@ export class Worker {
     this.conn = conn;
     call.on('data', (msg: CoordinatorMessage__Output) => {
       this.backoff.reset();
+      if (this.state !== 'running') return this.handBack(conn, msg);
       this.queue.push({ conn, msg });
       this.kick();
     });
@@ -259,6 +262,14 @@ export class Worker {
     this.conn = null;
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].conn === conn) this.queue.splice(i, 1);
     this.runner?.clear();
+  }
+
+  /** Hands a task back to the coordinator while shutting down (nothing for parameters). */
+  private handBack(conn: Connection, msg: CoordinatorMessage__Output): void {
+    const reply = drainReply(msg);
+    if (!reply) return;
+    this.collaborators.log('info', 'task handed back: shutting down', { ...reply.taskFailed });
+    this.send(conn, reply);
   }
 
   /** Writes `msg` on `conn` if it is still the open stream; false when it was not written. */

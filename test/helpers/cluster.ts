@@ -62,11 +62,19 @@ export async function waitFor<T>(
 
 /** One JSON log line of a gradpool process (see src/shared/log.ts). */
 export interface LogLine {
-  readonly time: string;
+  readonly ts: string;
   readonly level: string;
   readonly component: string;
   readonly msg: string;
   readonly [field: string]: unknown;
+}
+
+/** How a Proc is started besides its CLI arguments. */
+export interface ProcOptions {
+  /** Runs the CLI under this command (e.g. `ip netns exec NS`), which must exec it (same pid). */
+  readonly prefix?: readonly string[];
+  /** Environment added to the test's (GRADPOOL_LOG_LEVEL is debug unless set here). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A gradpool child process: its output, its exit, and signals. */
@@ -83,11 +91,13 @@ export class Proc {
   constructor(
     readonly name: string,
     readonly args: readonly string[],
+    options: ProcOptions = {},
   ) {
+    const [cmd, ...pre] = [...(options.prefix ?? []), process.execPath];
     // Debug lines ("shard result received") are what the join test reads.
-    this.child = spawn(process.execPath, [CLI, ...args], {
+    this.child = spawn(cmd, [...pre, CLI, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GRADPOOL_LOG_LEVEL: 'debug' },
+      env: { ...process.env, GRADPOOL_LOG_LEVEL: 'debug', ...options.env },
     });
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
@@ -198,6 +208,23 @@ export interface CoordinatorOptions {
   readonly checkpointEvery?: number;
   /** Serve the live dashboard on this port (0 = any free port); none when undefined. */
   readonly httpPort?: number;
+  /** Address to bind (default 127.0.0.1; the fault suite binds its veth addresses with 0.0.0.0). */
+  readonly host?: string;
+  /** Serve /metrics on this port (0 = any free port); none when undefined. */
+  readonly metricsPort?: number;
+  /** Data directory (default: the cluster's). */
+  readonly dataDir?: string;
+  /** More CLI flags (e.g. --shutdown-timeout 5, --log-format text). */
+  readonly extraArgs?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** How a worker process is started. */
+export interface WorkerStart {
+  /** Runs it inside this network namespace (`ip netns exec`). */
+  readonly netns?: string;
+  readonly extraArgs?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A coordinator process and its address. */
@@ -206,6 +233,8 @@ export interface CoordinatorProc extends Proc {
   readonly address: string;
   /** The dashboard's address (http://127.0.0.1:P/), when started with httpPort. */
   readonly dashboardUrl?: string;
+  /** The metrics address (http://127.0.0.1:P/metrics), when started with metricsPort. */
+  readonly metricsUrl?: string;
 }
 
 /** A running job's end as the API reports it. */
@@ -241,7 +270,10 @@ export class Cluster {
       '--port',
       String(opts.port ?? 0),
       '--data-dir',
-      this.dataDir,
+      opts.dataDir ?? this.dataDir,
+      ...(opts.host === undefined ? [] : ['--host', opts.host]),
+      ...(opts.metricsPort === undefined ? [] : ['--metrics-port', String(opts.metricsPort)]),
+      ...(opts.extraArgs ?? []),
       '--lease-ms',
       String(opts.leaseMs ?? 10_000),
       '--checkpoint-every',
@@ -250,7 +282,9 @@ export class Cluster {
       ...(opts.httpPort === undefined ? [] : ['--http-port', String(opts.httpPort)]),
     ];
     const n = this.procs.filter((p) => p.name.startsWith('coordinator')).length;
-    const proc = this.track(new Proc(n === 0 ? 'coordinator' : `coordinator#${n + 1}`, args));
+    const proc = this.track(
+      new Proc(n === 0 ? 'coordinator' : `coordinator#${n + 1}`, args, { env: opts.env }),
+    );
     const listening = await waitFor(
       `${proc.name} to print "listening"`,
       () => {
@@ -265,16 +299,31 @@ export class Cluster {
     });
     const port = Number(listening.port);
     const dashboardUrl = typeof listening.dashboardUrl === 'string' ? listening.dashboardUrl : undefined;
-    const c = Object.assign(proc, { port, address: `127.0.0.1:${port}`, dashboardUrl }) as CoordinatorProc;
+    const metricsUrl = typeof listening.metricsUrl === 'string' ? listening.metricsUrl : undefined;
+    const c = Object.assign(proc, {
+      port,
+      address: `127.0.0.1:${port}`,
+      dashboardUrl,
+      metricsUrl,
+    }) as CoordinatorProc;
     this.coordinator = c;
     return c;
   }
 
   /** Starts a worker process for the current coordinator (or `address`). */
-  startWorker(id: string, address = this.requireCoordinator().address): Proc {
-    return this.track(
-      new Proc(`worker ${id}`, ['worker', '--coordinator', address, '--id', id, '--backend', BACKEND]),
-    );
+  startWorker(id: string, address = this.requireCoordinator().address, how: WorkerStart = {}): Proc {
+    const args = [
+      'worker',
+      '--coordinator',
+      address,
+      '--id',
+      id,
+      '--backend',
+      BACKEND,
+      ...(how.extraArgs ?? []),
+    ];
+    const prefix = how.netns === undefined ? undefined : ['ip', 'netns', 'exec', how.netns];
+    return this.track(new Proc(`worker ${id}`, args, { prefix, env: how.env }));
   }
 
   /** Starts workers and waits (bounded) until the coordinator has registered each of them. */

@@ -8,6 +8,7 @@
  *                              events, each named by its type (step, epoch, state, hint, done, trial …)
  *   /api/jobs/:id/weights.png  the first layer's weights as a grid; ?params=best for the best parameters,
  *                              ?maxSide=N to keep it within N pixels a side (whole-pixel scaling allowing)
+ *   /metrics                   Prometheus metrics, when the coordinator passes `metrics` (see ../metrics.ts)
  * Errors are JSON `{ "error": code, "message": … }` with 400, 404, 405 or 500.
  */
 import * as fs from 'node:fs';
@@ -26,6 +27,8 @@ export interface DashboardServerOptions {
   readonly assets?: StaticAssets;
   readonly log?: Logger;
   readonly sse?: SseOptions;
+  /** Serves GET /metrics with this scrape, when given. */
+  readonly metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 const JOB_ROUTE = /^\/api\/jobs\/([^/]+)(?:\/(events|weights\.png))?$/;
@@ -112,6 +115,12 @@ export class DashboardServer {
         'X-Content-Type-Options': 'nosniff',
         ...(url.pathname === '/' ? PAGE_HEADERS : {}),
       });
+      res.end(body);
+      return;
+    }
+    if (url.pathname === '/metrics' && this.options.metrics) {
+      const { contentType, body } = await this.options.metrics();
+      res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
       res.end(body);
       return;
     }
