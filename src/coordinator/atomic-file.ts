@@ -15,9 +15,13 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
   try {
     await fh.writeFile(data);
     await fh.sync();
-  } finally {
-    await fh.close();
+  } catch (e) {
+    // E.g. ENOSPC: a partial temp file would keep holding the space a retry needs.
+    await fh.close().catch(() => {});
+    await fs.promises.rm(tmp, { force: true });
+    throw e;
   }
+  await fh.close();
   try {
     await fs.promises.rename(tmp, file);
   } catch (e) {

@@ -19,6 +19,8 @@ const MAGIC = Buffer.from('GPCK', 'ascii');
 const HASH_BYTES = 32;
 const KEEP = 2;
 const CKPT_PATTERN = /^ckpt-(\d+)\.bin$/;
+/** Temp files of writeFileAtomic in a job directory: .<name>.<pid>.<n>.tmp. */
+const STALE_TEMP = /^\.(?:ckpt-\d+|model)\.bin\.(\d+)\.\d+\.tmp$/;
 
 interface Header {
   readonly iteration: number;
@@ -50,6 +52,18 @@ export class CheckpointStore {
     await writeFileAtomic(path.join(dir, `ckpt-${state.iteration}.bin`), encodeState(state));
     const files = await this.checkpointFiles(dir);
     for (const f of files.slice(KEEP)) await fs.promises.rm(path.join(dir, f.name), { force: true });
+    await this.removeStaleTemps(dir);
+  }
+
+  /** Removes temp files a killed coordinator left mid-write (another pid's; this one's may be in flight). */
+  private async removeStaleTemps(dir: string): Promise<void> {
+    for (const name of await fs.promises.readdir(dir)) {
+      const m = STALE_TEMP.exec(name);
+      if (m && Number(m[1]) !== process.pid) {
+        this.log('info', 'temp file of an interrupted write removed', { file: path.join(dir, name) });
+        await fs.promises.rm(path.join(dir, name), { force: true });
+      }
+    }
   }
 
   /**

@@ -20,6 +20,7 @@ import { systemClock, type Clock } from './clock';
 import { DatasetService, DEFAULT_MAX_DATASET_BYTES } from './dataset-service';
 import { DatasetStore } from './dataset-store';
 import { DashboardData } from './http/dashboard-data';
+import { diskFullError, isDiskFull } from './disk-full';
 import { DashboardServer } from './http/dashboard-server';
 import { JobEvents, type WatchedEvent } from './job-events';
 import { planJob } from './job-plan';
@@ -247,11 +248,15 @@ export class Coordinator {
     try {
       const pinned = this.datasets ? this.datasets.pin(raw) : raw; // dataset:NAME → dataset:ID
       const planned = planJob(pinned).job;
-      const { job, duplicate } = await store.submit({
-        ...planned,
-        requestId: scopedId,
-        ...(owner !== undefined ? { owner } : {}),
-      });
+      const { job, duplicate } = await store
+        .submit({
+          ...planned,
+          requestId: scopedId,
+          ...(owner !== undefined ? { owner } : {}),
+        })
+        .catch((e: unknown) => {
+          throw isDiskFull(e) ? diskFullError('recording the job') : e;
+        });
       if (!duplicate) this.requireRunner().enqueue(job.id);
       return { job: this.view(job), duplicate };
     } finally {

@@ -15,6 +15,7 @@ import { checkModelFitsData, loadJobData } from '../train/run-job';
 import type { TrainState } from '../train/train-state';
 import { Trainer, type TrainEvent } from '../train/trainer';
 import type { CheckpointStore } from './checkpoint-store';
+import { retryWhileDiskFull } from './disk-full';
 import { endJob } from './end-job';
 import type { JobEvents } from './job-events';
 import { TERMINAL_STATES, type JobRecord, type JobState, type JobStore } from './job-store';
@@ -171,12 +172,32 @@ export class JobRunner {
     }
     const resume = await checkpoints.load(job.id);
     const epochEvents = job.epochEvents.filter((e) => e.iteration < (resume?.iteration ?? 0));
-    await store.update(job.id, {
-      state: 'RUNNING',
-      iteration: resume?.iteration ?? 0,
-      epoch: resume?.epoch ?? 0,
-      epochEvents,
-    });
+    const current = this.running.get(job.id);
+    // A write that finds the data directory full pauses the job until space frees (see disk-full.ts).
+    const durable = <T>(what: string, write: () => Promise<T>): Promise<T> =>
+      retryWhileDiskFull(write, {
+        log,
+        jobId: job.id,
+        what,
+        checkInterrupt: () => {
+          if (current?.interrupt) throw new Interrupted(current.interrupt);
+        },
+        onPause: (paused) =>
+          events.emit(job.id, {
+            type: 'hint',
+            message: paused
+              ? "paused: the coordinator's data directory is full; the job goes on once space frees"
+              : 'disk space is back; the job goes on',
+          }),
+      });
+    await durable('job record', () =>
+      store.update(job.id, {
+        state: 'RUNNING',
+        iteration: resume?.iteration ?? 0,
+        epoch: resume?.epoch ?? 0,
+        epochEvents,
+      }),
+    );
     events.emit(job.id, { type: 'state', state: 'RUNNING' });
     log('info', resume ? 'job resumed' : 'job started', { jobId: job.id, iteration: resume?.iteration ?? 0 });
 
@@ -188,18 +209,19 @@ export class JobRunner {
     });
     let snapshot: TrainState | undefined = resume;
     let savedIteration = resume?.iteration ?? 0;
-    const current = this.running.get(job.id);
     const onEvent = (e: TrainEvent) => {
       if (e.type === 'hint') return events.emit(job.id, { type: 'hint', message: e.message });
       const { type: _type, ...epoch } = e;
       void _type;
       const rec = store.get(job.id);
       pending = pending.then(() =>
-        store.update(job.id, {
-          epochEvents: [...rec.epochEvents, epoch],
-          epoch: epoch.epoch,
-          bestValAcc: Math.max(rec.bestValAcc, epoch.valAcc),
-        }),
+        durable('job record', () =>
+          store.update(job.id, {
+            epochEvents: [...rec.epochEvents, epoch],
+            epoch: epoch.epoch,
+            bestValAcc: Math.max(rec.bestValAcc, epoch.valAcc),
+          }),
+        ),
       );
       events.emit(job.id, { type: 'epoch', epoch });
     };
@@ -215,28 +237,37 @@ export class JobRunner {
           const last = state.lossHistory.length - 1;
           events.emit(job.id, { type: 'step', iteration: last, cost: state.lossHistory[last] });
           if (epochEnd || state.iteration % every === 0) {
-            await checkpoints.save(job.id, snapshot);
+            const saving = snapshot;
+            await durable('checkpoint', () => checkpoints.save(job.id, saving));
             savedIteration = state.iteration;
           }
-          await store.update(job.id, {
-            iteration: state.iteration,
-            epoch: state.epoch,
-            bestValAcc: state.bestValAcc,
-          });
+          await durable('job record', () =>
+            store.update(job.id, {
+              iteration: state.iteration,
+              epoch: state.epoch,
+              bestValAcc: state.bestValAcc,
+            }),
+          );
           if (current?.interrupt) throw new Interrupted(current.interrupt);
         },
       });
       await pending;
       const fp = fingerprint(result.finalParams);
-      await checkpoints.saveModel(job.id, {
-        finalParams: result.finalParams.map(f32),
-        bestParams: result.bestParams.map(f32),
-      });
-      await store.update(job.id, { fingerprint: fp, bestValAcc: result.bestValAcc });
-      await this.end(job.id, result.status === 'finished' ? 'FINISHED' : 'DIVERGED', result.diagnosis ?? '', {
-        seconds: result.seconds,
-        samplesPerSecond: result.samplesPerSecond,
-      });
+      await durable('model', () =>
+        checkpoints.saveModel(job.id, {
+          finalParams: result.finalParams.map(f32),
+          bestParams: result.bestParams.map(f32),
+        }),
+      );
+      await durable('job record', () =>
+        store.update(job.id, { fingerprint: fp, bestValAcc: result.bestValAcc }),
+      );
+      await durable('job record', () =>
+        this.end(job.id, result.status === 'finished' ? 'FINISHED' : 'DIVERGED', result.diagnosis ?? '', {
+          seconds: result.seconds,
+          samplesPerSecond: result.samplesPerSecond,
+        }),
+      );
     } catch (e) {
       await pending.catch(() => {});
       const why = e instanceof Interrupted ? e.why : current?.interrupt;

@@ -360,9 +360,10 @@ export class Cluster {
     return this.finish(this.spawnCli(args), timeoutMs);
   }
 
-  /** Starts the CLI with `args` without waiting for it (tracked: cleanup kills it). */
-  spawnCli(args: readonly string[]): Proc {
-    return this.track(new Proc(`gradpool ${args[0]}`, args));
+  /** Starts the CLI with `args` without waiting for it (tracked: cleanup kills it); `netns` runs it there. */
+  spawnCli(args: readonly string[], netns?: string): Proc {
+    const prefix = netns === undefined ? undefined : ['ip', 'netns', 'exec', netns];
+    return this.track(new Proc(`gradpool ${args[0]}`, args, { prefix }));
   }
 
   /** Waits (bounded) for a CLI process to end; kills it and throws after `timeoutMs`. */
