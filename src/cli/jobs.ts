@@ -7,6 +7,7 @@ import { CoordinatorClient } from '../coordinator/client';
 import { parseJobSpec } from '../train/job-spec';
 import { readSpecFile } from './load-spec';
 import { reportPictures, writeJobPictures } from './pictures';
+import { retryUnavailable, watchWithReconnect } from './reconnect';
 import { EventPrinter, exitCodeOf, jobsTable, progressBar } from './render';
 
 /** Where output goes, and whether it is JSON. */
@@ -40,10 +41,17 @@ export async function watchJob(client: CoordinatorClient, jobId: string, io: Io)
       }, 500)
     : null;
   try {
-    await client.watch(jobId, (e) => {
-      clearBar();
-      printer.print(e);
-    });
+    const onRetry = (e: Error, ms: number) =>
+      io.err(`coordinator unreachable (${e.message}); retrying in ${ms} ms`);
+    await watchWithReconnect(
+      client,
+      jobId,
+      (e) => {
+        clearBar();
+        printer.print(e);
+      },
+      onRetry,
+    );
   } finally {
     if (timer) clearInterval(timer);
     clearBar();
@@ -60,7 +68,11 @@ export async function submitCommand(
 ): Promise<number> {
   const raw = readSpecFile(specPath);
   parseJobSpec(raw); // the same validation the coordinator applies, before anything is sent
-  const { job, duplicate } = await client.submit(raw, opts.requestId ?? randomUUID());
+  const requestId = opts.requestId ?? randomUUID(); // the same on every retry: never a second job
+  const { job, duplicate } = await retryUnavailable(
+    () => client.submit(raw, requestId),
+    (e, ms) => io.err(`coordinator unreachable (${e.message}); retrying in ${ms} ms`),
+  );
   opts.onSubmitted?.(job.id);
   if (io.json) io.out(JSON.stringify({ type: 'submitted', jobId: job.id, duplicate }));
   else io.err(`submitted job ${job.id}${duplicate ? ' (already submitted with this request id)' : ''}`);
