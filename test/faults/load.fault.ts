@@ -88,8 +88,14 @@ describe('fault suite: load', function () {
       steps,
       jobs.reduce((a, j) => a + j.iteration, 0),
     );
-    row.recoveryMs = null;
-    row.observed = `all ${submits.length} FINISHED with their fingerprints in ${(wallMs / 1000).toFixed(1)} s (deadline ${DEADLINE_MS / 1000} s); ${ids.size} distinct jobs; ${steps} steps`;
+    const retries = submits.reduce(
+      (a, s) => a + (s.proc.stderr.match(/retrying in \d+ ms/g)?.length ?? 0),
+      0,
+    );
+    row.observed =
+      `all ${submits.length} FINISHED with their fingerprints in ${(wallMs / 1000).toFixed(1)} s ` +
+      `(deadline ${DEADLINE_MS / 1000} s); ${ids.size} distinct jobs; ${steps} steps; ` +
+      `${retries} client retries after a dropped connection`;
     pass(row);
   });
 });
