@@ -51,8 +51,11 @@ describe('operations with real processes', function () {
     const [, leaving] = await cluster.startWorkers(['stay', 'leave']);
     const jobId = await cluster.submit(spec, 'worker-sigterm');
     await cluster.waitJob(jobId, 'iteration >= 4', (j) => j.iteration >= 4);
+    // Catch it holding a shard: frozen until the job stalls on it, then SIGTERM and thawed together.
+    await cluster.freezeHoldingTask(leaving, jobId);
     const sentAt = coordinator.logs().length;
     leaving.kill('SIGTERM');
+    leaving.kill('SIGCONT');
     await leaving.waitExit(20_000);
     assert.equal(leaving.code, 0, leaving.tail());
     const wlogs = leaving.logs();
@@ -65,16 +68,21 @@ describe('operations with real processes', function () {
     const after = coordinator.logs().slice(sentAt);
     assert.ok(after.some((l) => matches(l, 'worker unregistered', { workerId: 'leave' })));
     assert.ok(!after.some((l) => l.msg === 'lease expired; task re-issued'), 'a shard waited for its lease');
-    // Every shard task it was handed back was re-issued, and every one it finished was accepted.
-    const handedBack = wlogs.filter((l) => l.msg === 'task handed back: shutting down');
-    for (const h of handedBack) {
-      assert.ok(
-        after.some(
-          (l) => l.msg === 'task handed back by a draining worker; re-issued' && l.workerId === 'leave',
-        ),
-        JSON.stringify(h),
-      );
-    }
+    // What it held when signalled was either finished (result accepted) or handed back (re-issued at once).
+    assert.ok(
+      after.some(
+        (l) =>
+          matches(l, 'shard result received', { workerId: 'leave', jobId }) ||
+          matches(l, 'task handed back by a draining worker; re-issued', { workerId: 'leave' }),
+      ),
+      'the task it held was neither finished nor handed back',
+    );
+    // Every task it handed back was re-issued by the coordinator at once.
+    const handedBack = wlogs.filter((l) => l.msg === 'task handed back: shutting down').length;
+    const reissued = after.filter((l) =>
+      matches(l, 'task handed back by a draining worker; re-issued', { workerId: 'leave' }),
+    ).length;
+    assert.equal(reissued, handedBack);
   });
 
   it('a coordinator on SIGTERM checkpoints the running job at its current iteration, exits 0, and resumes there', async () => {

@@ -464,6 +464,33 @@ export class Cluster {
     });
   }
 
+  /**
+   * Freezes `worker` (SIGSTOP) so that it holds a task of `jobId`: a frozen worker that is still given
+   * tasks stalls the job within a step (with a lease and straggler threshold far longer than the wait),
+   * so once the iteration has not moved for `stableMs` the worker holds at least one task. Returns that
+   * iteration; the caller sends SIGCONT.
+   */
+  async freezeHoldingTask(worker: Proc, jobId: string, stableMs = 1500, timeoutMs = 30_000): Promise<number> {
+    worker.kill('SIGSTOP');
+    const client = this.client();
+    const end = Date.now() + timeoutMs;
+    let last = (await client.getJob(jobId)).iteration;
+    let since = Date.now();
+    while (Date.now() < end) {
+      await sleep(100);
+      const now = await client.getJob(jobId);
+      if (TERMINAL.includes(String(now.state)))
+        throw new Error(`job ${jobId} ended while ${worker.name} was frozen`);
+      if (now.iteration !== last) {
+        last = now.iteration;
+        since = Date.now();
+      } else if (Date.now() - since >= stableMs) {
+        return last;
+      }
+    }
+    throw new Error(`job ${jobId} never stalled on the frozen ${worker.name}\n${this.tails()}`);
+  }
+
   /** The stderr/stdout tails of every process, for failure messages. */
   tails(): string {
     return this.procs.map((p) => p.tail()).join('\n');
