@@ -2,7 +2,9 @@
  * Riding out a coordinator that is briefly unreachable (a restart, a dropped connection on a loaded
  * machine): SubmitJob is retried with the same request id (the coordinator deduplicates it, so a retry
  * never makes a second job), and a watch re-subscribes, skipping the replayed epochs and trials it has
- * already passed on. Only E_UNAVAILABLE is retried, within RETRY_WINDOW_MS of the last success.
+ * already passed on. Only E_UNAVAILABLE is retried (not a failed TLS handshake), within RETRY_WINDOW_MS of
+ * the last success. A plaintext client of a TLS coordinator only sees its connection dropped, so it is
+ * retried too; the retry lines show client.ts's hint to give --tls-ca.
  */
 import type { CoordinatorClient, JobEventInfo } from '../coordinator/client';
 import { GradpoolError } from '../shared/errors';
@@ -12,7 +14,10 @@ export const RETRY_WINDOW_MS = 15_000;
 const FIRST_DELAY_MS = 250;
 const MAX_DELAY_MS = 2000;
 
-const unavailable = (e: unknown) => e instanceof GradpoolError && e.code === 'E_UNAVAILABLE';
+/** A TLS handshake or certificate failure (client.ts's hints) is configuration, not an outage. */
+const TLS_MISMATCH = /TLS handshake failed|certificate did not verify/;
+const unavailable = (e: unknown) =>
+  e instanceof GradpoolError && e.code === 'E_UNAVAILABLE' && !TLS_MISMATCH.test(e.message);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `call`, retrying while it fails with E_UNAVAILABLE for up to windowMs; `onRetry` hears each. */

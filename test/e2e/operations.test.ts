@@ -181,7 +181,10 @@ describe('operations with real processes', function () {
 
     const text = await cluster.startCoordinator({ env: { GRADPOOL_LOG_FORMAT: 'text' } });
     await waitFor('a log line', () => text.stderr.includes('coordinator listening'), 10_000);
-    assert.match(text.stderr, /^\S+Z INFO  coordinator: coordinator listening host=127\.0\.0\.1 port=\d+$/m);
+    assert.match(
+      text.stderr,
+      /^\S+Z INFO  coordinator: coordinator listening host=127\.0\.0\.1 port=\d+ tls=off auth=open$/m,
+    );
 
     const bad = await cluster.cli(['coordinator', '--data-dir', cluster.dataDir, '--log-format', 'xml']);
     assert.equal(bad.code, 2);

@@ -32,6 +32,16 @@ describe('CLI reconnects', () => {
       retryUnavailable(async () => Promise.reject(down()), undefined, 100),
       /Connection dropped/,
     );
+    let tls = 0;
+    const handshake = new GradpoolError('E_UNAVAILABLE', 'coordinator x: … (a TLS handshake failed: …)');
+    await assert.rejects(
+      retryUnavailable(async () => {
+        tls++;
+        throw handshake;
+      }),
+      /TLS handshake failed/,
+    );
+    assert.equal(tls, 1, 'a TLS mismatch is not retried');
   });
 
   it('re-subscribes a broken watch and passes each epoch on once', async () => {
