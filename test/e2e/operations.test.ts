@@ -4,7 +4,7 @@
  * the log formats.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster, matches, referenceFingerprint, smallSpec, waitFor } from '../helpers/cluster';
 
@@ -102,6 +102,13 @@ describe('operations with real processes', function () {
     const at = Number(saved.iteration);
     assert.ok(at % 12 !== 0, `iteration ${at} is an epoch end (checkpointed anyway)`);
     assert.equal(checkpointIterations(cluster.dataDir, jobId)[0], at, 'newest checkpoint file');
+    // The durable job record says the same iteration: nothing ran past the checkpoint.
+    const record = JSON.parse(readFileSync(join(cluster.dataDir, 'jobs', `${jobId}.json`), 'utf8')) as {
+      iteration: number;
+      state: string;
+    };
+    assert.equal(record.iteration, at);
+    assert.equal(record.state, 'RUNNING');
     assert.ok(logs.some((l) => l.msg === 'coordinator stopped'));
 
     const second = await cluster.startCoordinator({ port: first.port, leaseMs: 120_000 });
