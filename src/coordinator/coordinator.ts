@@ -122,6 +122,11 @@ export class Coordinator {
     return this.healthServer?.port;
   }
 
+  /** Workers connected now. */
+  get workerCount(): number {
+    return this.scheduler.workerCount;
+  }
+
   /** Opens the store, resumes unfinished jobs, and serves on host:port; resolves with the bound port. */
   async start(port: number, host = '127.0.0.1'): Promise<number> {
     // Before anything is opened: a bad certificate or key fails here, naming its flag.

@@ -42,6 +42,8 @@ export interface EmbeddedCoordinator {
   readonly dashboardUrl?: string;
   /** The plaintext health port, when started with healthPort. */
   readonly healthPort?: number;
+  /** Workers connected now. */
+  workerCount(): number;
   /** Checkpoints running jobs and stops the server. */
   close(): Promise<void>;
 }
@@ -72,6 +74,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     port,
     dashboardUrl: coordinator.dashboardUrl,
     healthPort: coordinator.healthPort,
+    workerCount: () => coordinator.workerCount,
     close: () => coordinator.close(),
   };
 }
