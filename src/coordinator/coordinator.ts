@@ -106,7 +106,9 @@ export class Coordinator {
       log: this.log,
     });
     this.checkpoints = new CheckpointStore(options.dataDir, this.log);
-    this.plane = new WorkerPlane(this.scheduler, this.log);
+    this.plane = new WorkerPlane(this.scheduler, this.log, (workerId, jobId, backend, detail) =>
+      this.store?.recordWorkerBackend(jobId, { workerId, backend, detail }),
+    );
     this.events.subscribeAll((id, e) => {
       if (e.type === 'step') this.steps.record(id, e);
     });

@@ -289,5 +289,3 @@ export class JobRunner {
 function f32(p: Data): Float32Array {
   return p instanceof Float32Array ? p : Float32Array.from(p);
 }
-
-

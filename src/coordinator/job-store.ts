@@ -60,6 +60,15 @@ export interface SearchState {
   readonly bestSpecJson: string;
 }
 
+/** The backend one worker computes a job's shards with, as it reported it. */
+export interface WorkerBackendInfo {
+  readonly workerId: string;
+  /** E.g. "cpu-pool". */
+  readonly backend: string;
+  /** auto's measurements or a fallback's reason; '' when none. */
+  readonly detail: string;
+}
+
 /** A job as stored. */
 export interface JobRecord {
   readonly id: string;
@@ -97,6 +106,8 @@ export interface JobRecord {
   readonly testLooks?: number;
   /** Name of the principal that submitted it (auth.ts; never a token); absent for older records. */
   readonly owner?: string;
+  /** The backend of each worker that computed shards, by first report; absent means none reported. */
+  readonly workerBackends?: readonly WorkerBackendInfo[];
 }
 
 /** What a submission provides. */
@@ -133,7 +144,7 @@ export type JobPatch = Partial<
 >;
 
 /** Live progress of a running job: kept in memory between durable updates. */
-export type JobProgress = Partial<Pick<JobRecord, 'iteration' | 'epoch' | 'bestValAcc'>>;
+export type JobProgress = Partial<Pick<JobRecord, 'iteration' | 'epoch' | 'bestValAcc' | 'workerBackends'>>;
 
 const ID_PATTERN = /^j-(\d{6,})\.json$/;
 
@@ -233,6 +244,19 @@ export class JobStore {
   setProgress(id: string, progress: JobProgress): void {
     this.get(id);
     this.progress.set(id, { ...this.progress.get(id), ...progress });
+  }
+
+  /**
+   * Records (in memory, like setProgress) the backend `info.workerId` computes job `id` with, replacing that
+   * worker's earlier report; an unknown job is ignored (a stale result).
+   */
+  recordWorkerBackend(id: string, info: WorkerBackendInfo): void {
+    if (!this.jobs.has(id)) return;
+    const list = [...(this.get(id).workerBackends ?? [])];
+    const i = list.findIndex((w) => w.workerId === info.workerId);
+    if (i >= 0) list[i] = info;
+    else list.push(info);
+    this.setProgress(id, { workerBackends: list });
   }
 
   /**
