@@ -16,12 +16,12 @@ import { ReferenceRunner } from './reference';
 /** Backends a user can ask for (`--backend`, GRADPOOL_BACKEND). */
 export const BACKEND_NAMES = [
   'auto',
-  'gpu',
-  'cpu',
   'reference',
   'cpu-pool',
   'gpujs-cpu',
   'gpujs-webasm',
+  'gpu',
+  'cpu',
 ] as const;
 /** A backend choice; `auto:a,b` is auto over the listed candidates only. */
 export type BackendName = (typeof BACKEND_NAMES)[number] | `auto:${string}`;

@@ -71,7 +71,10 @@ describe('backend choice per worker', function () {
 
   it('refuses a bad --backend with exit code 2, naming the flag and the choices', async () => {
     for (const [backend, why] of [
-      ['fast', /--backend: unknown backend "fast"; use one of auto, gpu, cpu, /],
+      [
+        'fast',
+        /--backend: unknown backend "fast"; use one of auto, reference, cpu-pool, gpujs-cpu, gpujs-webasm, gpu, cpu, or auto:/,
+      ],
       ['auto:cpu,reference', /--backend: "auto:cpu,reference" must list distinct float32 backends/],
     ] as const) {
       const p = await cluster.cli(['worker', '--coordinator', '127.0.0.1:1', '--backend', backend]);

@@ -103,7 +103,7 @@ describe('selectBackend', function () {
     assert.equal(parseBackendName('auto:cpu,gpujs-cpu', '--backend'), 'auto:cpu,gpujs-cpu');
     assert.throws(
       () => parseBackendName('fast', '--backend'),
-      /--backend: unknown backend "fast"; use one of auto, gpu, cpu,/,
+      /--backend: unknown backend "fast"; use one of auto, reference, cpu-pool, gpujs-cpu, gpujs-webasm, gpu, cpu, or auto:NAME/,
     );
     assert.throws(
       () => parseBackendName('auto:cpu,reference', 'GRADPOOL_BACKEND'),
