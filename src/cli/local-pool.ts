@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinatorClient } from '../coordinator/client';
 import { startCoordinator } from '../coordinator/main';
+import { GradpoolError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import { parseJobSpec } from '../train/job-spec';
 import { submitCommand, type Io } from './jobs';
@@ -16,6 +17,8 @@ import { readSpecFile } from './load-spec';
 
 /** Milliseconds a worker gets to finish its task after SIGTERM before it is killed. */
 const WORKER_STOP_MS = 5000;
+/** Milliseconds to wait for the local workers to connect before submitting anyway (the job then waits). */
+const WORKER_CONNECT_MS = 60_000;
 
 interface LocalWorker {
   readonly child: ChildProcess;
@@ -125,6 +128,8 @@ export async function onLocalPool<T>(
   const pool = Array.from({ length: workers }, (_, i) => startWorker(address, i + 1, backend, threads));
   const client = new CoordinatorClient(address);
   try {
+    // The job's clock (seconds, samples/s) starts at submission: process start-up is not training.
+    await waitForWorkers(pool, () => coordinator.workerCount());
     return await fn(client);
   } finally {
     client.close();
@@ -135,5 +140,20 @@ export async function onLocalPool<T>(
     }
     await coordinator.close();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Resolves once every worker of `pool` is connected (or after WORKER_CONNECT_MS); throws if one exits. */
+async function waitForWorkers(pool: readonly LocalWorker[], connected: () => number): Promise<void> {
+  const deadline = Date.now() + WORKER_CONNECT_MS;
+  while (connected() < pool.length && Date.now() < deadline) {
+    const dead = pool.find((w) => w.child.exitCode !== null || w.child.signalCode !== null);
+    if (dead) {
+      throw new GradpoolError(
+        'E_UNAVAILABLE',
+        `a local worker exited (${dead.child.exitCode ?? dead.child.signalCode}) before connecting:\n${dead.stderrTail}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -304,7 +304,10 @@ async function main(argv: string[]): Promise<number> {
       .command('worker')
       .description('run a worker that computes shards for a coordinator, until SIGTERM')
       .option('--coordinator <addr>', 'coordinator HOST:PORT (default: GRADPOOL_COORDINATOR)')
-      .option('--backend <name>', 'cpu-pool | reference | gpujs-cpu | gpujs-webasm | auto')
+      .option(
+        '--backend <name>',
+        'auto | gpu | cpu | cpu-pool | gpujs-cpu | gpujs-webasm | reference | auto:NAME,NAME',
+      )
       .option('--threads <n>', 'cpu-pool threads (default: GRADPOOL_THREADS, else every CPU)')
       .option('--id <id>', 'worker id (default: hostname-pid)')
       .option(

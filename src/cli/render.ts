@@ -76,7 +76,7 @@ export class EventPrinter {
 
 /** A table of jobs for `gradpool jobs`. */
 export function jobsTable(jobs: readonly JobInfo[]): string[] {
-  const rows = [['ID', 'STATE', 'EPOCH', 'ITERATION', 'BEST VAL', 'NAME']];
+  const rows = [['ID', 'STATE', 'EPOCH', 'ITERATION', 'BEST VAL', 'BACKEND', 'NAME']];
   for (const j of jobs) {
     const state =
       j.state === 'RUNNING' && j.waitingForWorkers ? 'RUNNING (waiting for workers)' : String(j.state);
@@ -86,6 +86,7 @@ export function jobsTable(jobs: readonly JobInfo[]): string[] {
       `${j.epoch} / ${j.epochs}`,
       `${j.iteration} / ${j.totalIterations}`,
       j.bestValAcc.toFixed(6),
+      [...new Set((j.workerBackends ?? []).map((w) => w.backend))].join(',') || '-',
       j.name,
     ]);
   }

@@ -116,7 +116,9 @@ export class Coordinator {
       observer: this.metrics,
     });
     this.checkpoints = new CheckpointStore(options.dataDir, this.log);
-    this.plane = new WorkerPlane(this.scheduler, this.log);
+    this.plane = new WorkerPlane(this.scheduler, this.log, (workerId, jobId, backend, detail) =>
+      this.store?.recordWorkerBackend(jobId, { workerId, backend, detail }),
+    );
     this.events.subscribeAll((id, e) => {
       if (e.type !== 'step') return;
       this.steps.record(id, e);
@@ -137,6 +139,11 @@ export class Coordinator {
   /** The plaintext health port, once started with healthPort; undefined otherwise. */
   get healthPort(): number | undefined {
     return this.healthServer?.port;
+  }
+
+  /** Workers connected now. */
+  get workerCount(): number {
+    return this.scheduler.workerCount;
   }
 
   /** Opens the store, resumes unfinished jobs, and serves on host:port; resolves with the bound port. */

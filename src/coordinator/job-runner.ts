@@ -42,7 +42,8 @@ export const DEFAULT_MAX_RUNNING = 4;
 /** A running job. */
 interface Slot {
   interrupt: Interrupt | null;
-  snapshot?: TrainState;
+  /** The trainer's state, from its first update until it stops. */
+  live?: TrainState;
   done: Promise<void>;
 }
 
@@ -103,11 +104,13 @@ export class JobRunner {
   }
 
   /**
-   * The running job's state after its latest update (a copy the trainer no longer writes to; treat it as
-   * read-only), for live views; undefined when `id` is not running or has made no update yet.
+   * The running job's state, for live views: the trainer's own object, not a copy (read it synchronously
+   * and never write to it; an update is applied within one turn of the event loop, so a synchronous reader
+   * sees parameters, iteration and loss history that agree). Undefined when `id` is not running or has
+   * made no update yet.
    */
   liveState(id: string): TrainState | undefined {
-    return this.running.get(id)?.snapshot;
+    return this.running.get(id)?.live;
   }
 
   /** Cancels a queued or running job (no-op for finished ones). */
@@ -207,7 +210,9 @@ export class JobRunner {
       specJson: job.specJson,
       paramShapes: net.params.map((p) => p.shape),
     });
-    let snapshot: TrainState | undefined = resume;
+    /** The trainer's own state, and the iteration at which it was last whole (see afterIteration). */
+    let live: TrainState | undefined = resume;
+    let wholeAt = resume?.iteration ?? 0;
     let savedIteration = resume?.iteration ?? 0;
     const onEvent = (e: TrainEvent) => {
       if (e.type === 'hint') return events.emit(job.id, { type: 'hint', message: e.message });
@@ -230,24 +235,26 @@ export class JobRunner {
       const result = await new Trainer(executor).train(net, initial, counts, spec.train, {
         resume,
         onEvent,
+        // Per step only memory changes (live progress, the step event); the disk is written at
+        // checkpoints, epoch ends and state changes.
         afterIteration: async (state, epochEnd) => {
-          await pending;
-          snapshot = cloneState(state);
-          if (current) current.snapshot = snapshot;
+          live = state;
+          wholeAt = state.iteration;
+          if (current) current.live = state;
           const last = state.lossHistory.length - 1;
           events.emit(job.id, { type: 'step', iteration: last, cost: state.lossHistory[last] });
+          store.setProgress(job.id, {
+            iteration: state.iteration,
+            epoch: state.epoch,
+            bestValAcc: state.bestValAcc,
+          });
           if (epochEnd || state.iteration % every === 0) {
-            const saving = snapshot;
-            await durable('checkpoint', () => checkpoints.save(job.id, saving));
+            await pending;
+            // The trainer waits for this hook, so `state` cannot change while it is saved.
+            await durable('checkpoint', () => checkpoints.save(job.id, state));
             savedIteration = state.iteration;
+            await durable('job record', () => store.update(job.id, {}));
           }
-          await durable('job record', () =>
-            store.update(job.id, {
-              iteration: state.iteration,
-              epoch: state.epoch,
-              bestValAcc: state.bestValAcc,
-            }),
-          );
           if (current?.interrupt) throw new Interrupted(current.interrupt);
         },
       });
@@ -270,15 +277,24 @@ export class JobRunner {
       );
     } catch (e) {
       await pending.catch(() => {});
+      if (current) current.live = undefined;
+      // The trainer has stopped: `live` no longer changes. It is whole when the interrupt came while the
+      // next step's gradients were computed (nothing of that step applied yet); an interrupt during an
+      // epoch end's evaluation leaves it part-updated, and then the last checkpoint stands.
+      const whole = live !== undefined && live.iteration === wholeAt;
       const why = e instanceof Interrupted ? e.why : current?.interrupt;
       if (why === 'stop') {
-        if (snapshot && snapshot.iteration > savedIteration) await checkpoints.save(job.id, snapshot);
-        log('info', 'job checkpointed for shutdown', { jobId: job.id, iteration: snapshot?.iteration ?? 0 });
+        if (whole && live && live.iteration > savedIteration) {
+          await checkpoints.save(job.id, live);
+          savedIteration = live.iteration;
+        }
+        await store.update(job.id, { iteration: savedIteration });
+        log('info', 'job checkpointed for shutdown', { jobId: job.id, iteration: savedIteration });
       } else if (why === 'cancel') {
-        if (snapshot)
+        if (live)
           await checkpoints.saveModel(job.id, {
-            finalParams: snapshot.params.map(f32),
-            bestParams: snapshot.bestParams.map(f32),
+            finalParams: live.params.map(f32),
+            bestParams: live.bestParams.map(f32),
           });
         await this.end(job.id, 'CANCELLED', 'cancelled');
       } else {
@@ -300,16 +316,4 @@ export class JobRunner {
 
 function f32(p: Data): Float32Array {
   return p instanceof Float32Array ? p : Float32Array.from(p);
-}
-
-function cloneState(s: TrainState): TrainState {
-  return {
-    ...s,
-    params: s.params.map((p) => p.slice()),
-    bestParams: s.bestParams.map((p) => p.slice()),
-    optimizerSlots: new Map([...s.optimizerSlots].map(([k, v]) => [k, v.slice()])),
-    lossHistory: [...s.lossHistory],
-    trainAccHistory: [...s.trainAccHistory],
-    valAccHistory: [...s.valAccHistory],
-  };
 }

@@ -60,6 +60,15 @@ export interface SearchState {
   readonly bestSpecJson: string;
 }
 
+/** The backend one worker computes a job's shards with, as it reported it. */
+export interface WorkerBackendInfo {
+  readonly workerId: string;
+  /** E.g. "cpu-pool". */
+  readonly backend: string;
+  /** auto's measurements or a fallback's reason; '' when none. */
+  readonly detail: string;
+}
+
 /** A job as stored. */
 export interface JobRecord {
   readonly id: string;
@@ -97,6 +106,8 @@ export interface JobRecord {
   readonly testLooks?: number;
   /** Name of the principal that submitted it (auth.ts; never a token); absent for older records. */
   readonly owner?: string;
+  /** The backend of each worker that computed shards, by first report; absent means none reported. */
+  readonly workerBackends?: readonly WorkerBackendInfo[];
 }
 
 /** What a submission provides. */
@@ -132,12 +143,17 @@ export type JobPatch = Partial<
   >
 >;
 
+/** Live progress of a running job: kept in memory between durable updates. */
+export type JobProgress = Partial<Pick<JobRecord, 'iteration' | 'epoch' | 'bestValAcc' | 'workerBackends'>>;
+
 const ID_PATTERN = /^j-(\d{6,})\.json$/;
 
 /** The job store. Writes are serialised; reads come from memory. */
 export class JobStore {
   private readonly jobs = new Map<string, JobRecord>();
   private readonly byRequestId = new Map<string, string>();
+  /** Progress newer than the record on disk, by job id; folded into the next durable update. */
+  private readonly progress = new Map<string, JobProgress>();
   private nextNumber = 1;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -207,27 +223,57 @@ export class JobStore {
     });
   }
 
-  /** The job `id`; throws E_NOT_FOUND. */
+  /** The job `id` with its live progress; throws E_NOT_FOUND. */
   get(id: string): JobRecord {
     const rec = this.jobs.get(id);
     if (!rec) throw new GradpoolError('E_NOT_FOUND', `no job "${id}"; list jobs with gradpool jobs`);
-    return rec;
+    const live = this.progress.get(id);
+    return live ? { ...rec, ...live } : rec;
   }
 
-  /** Every job, newest first. */
+  /** Every job with its live progress, newest first. */
   list(): JobRecord[] {
-    return [...this.jobs.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return [...this.jobs.keys()].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)).map((id) => this.get(id));
   }
 
-  /** Applies `patch` to job `id` durably and returns the new record (startedMs set on the first RUNNING). */
+  /**
+   * Records a running job's progress in memory only (no disk write): get() and list() show it at once, and
+   * the next update() writes it. The durable record may lag by the updates since the last checkpoint, which
+   * is where a restart resumes anyway.
+   */
+  setProgress(id: string, progress: JobProgress): void {
+    this.get(id);
+    this.progress.set(id, { ...this.progress.get(id), ...progress });
+  }
+
+  /**
+   * Records (in memory, like setProgress) the backend `info.workerId` computes job `id` with, replacing that
+   * worker's earlier report; an unknown job is ignored (a stale result).
+   */
+  recordWorkerBackend(id: string, info: WorkerBackendInfo): void {
+    if (!this.jobs.has(id)) return;
+    const list = [...(this.get(id).workerBackends ?? [])];
+    const i = list.findIndex((w) => w.workerId === info.workerId);
+    if (i >= 0) list[i] = info;
+    else list.push(info);
+    this.setProgress(id, { workerBackends: list });
+  }
+
+  /**
+   * Applies `patch` (over any live progress) to job `id` durably and returns the new record (startedMs set
+   * on the first RUNNING).
+   */
   update(id: string, patch: JobPatch): Promise<JobRecord> {
     return this.serial(async () => {
       const old = this.get(id);
+      const folded = this.progress.get(id);
       const t = this.now();
       const started = patch.state === 'RUNNING' && old.startedMs === undefined ? { startedMs: t } : {};
       const rec: JobRecord = { ...old, ...patch, ...started, updatedMs: t };
       await this.write(rec);
       this.jobs.set(id, rec);
+      // Progress set while the write ran is newer than `rec`: keep it.
+      if (this.progress.get(id) === folded) this.progress.delete(id);
       return rec;
     });
   }

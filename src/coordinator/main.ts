@@ -51,6 +51,8 @@ export interface EmbeddedCoordinator {
   readonly healthPort?: number;
   /** The metrics address (http://…/metrics), when started with metricsPort. */
   readonly metricsUrl?: string;
+  /** Workers connected now. */
+  workerCount(): number;
   /** Checkpoints running jobs and stops the server. */
   close(): Promise<void>;
 }
@@ -83,6 +85,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: Logger): 
     dashboardUrl: coordinator.dashboardUrl,
     healthPort: coordinator.healthPort,
     metricsUrl: coordinator.metricsUrl,
+    workerCount: () => coordinator.workerCount,
     close: () => coordinator.close(),
   };
 }

@@ -103,6 +103,7 @@ function toJob(j: JobView): Job {
     epochs: j.epochs,
     bestValAcc: j.bestValAcc,
     testLooks: j.testLooks ?? 0,
+    workerBackends: [...(j.workerBackends ?? [])],
     fingerprint: j.fingerprint,
     message: j.message,
     waitingForWorkers: j.waitingForWorkers,

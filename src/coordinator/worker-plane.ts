@@ -92,6 +92,13 @@ export class WorkerPlane {
   constructor(
     private readonly scheduler: Scheduler,
     private readonly log: Logger,
+    /** Called when a worker reports the backend it computes a job with (ShardResult.backend). */
+    private readonly onBackend: (
+      workerId: string,
+      jobId: string,
+      backend: string,
+      detail: string,
+    ) => void = () => {},
   ) {}
 
   /** The grpc-js implementation of Connect (FetchDataset is the DatasetService's). */
@@ -136,6 +143,7 @@ export class WorkerPlane {
             step: Number(r.step),
             shard: r.shard,
           });
+          if (r.backend) this.onBackend(link.id, r.jobId, r.backend, r.backendDetail);
           this.scheduler.onResult(link.id, shardResult(r));
         } else if (m.msg === 'evalResult' && m.evalResult) {
           const e = m.evalResult;

@@ -88,6 +88,11 @@ export class ShardRunner {
     return ctx;
   }
 
+  /** The network of a job whose context exists; undefined otherwise. */
+  netOf(jobId: string): Sequential | undefined {
+    return this.jobs.get(jobId)?.net;
+  }
+
   /** Parameter shapes of a job whose context exists; undefined otherwise. */
   paramInfo(jobId: string): readonly ParamInfo[] | undefined {
     return this.jobs.get(jobId)?.net.params;

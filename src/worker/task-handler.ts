@@ -4,6 +4,8 @@
  * never throws out of here; it is logged and answered with TaskFailed.
  */
 import type { Backend } from '../backend/backend';
+import { backendReport } from '../backend/select';
+import type { Sequential } from '../model/sequential';
 import { GradpoolError, type ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import type { CoordinatorMessage__Output } from '../transport/generated/gradpool/v1/CoordinatorMessage';
@@ -17,6 +19,9 @@ import type { ShardRunner } from './shard-runner';
 
 /** Runs coordinator messages on a ShardRunner and builds the answers. */
 export class TaskHandler {
+  /** Job contexts (by their network) whose backend was reported; a rebuilt context reports again. */
+  private readonly reported = new WeakSet<Sequential>();
+
   constructor(
     private readonly runner: ShardRunner,
     private readonly backend: Backend,
@@ -77,6 +82,9 @@ export class TaskHandler {
     const sums = await this.runner.shardSums(jobId, step, version, { indices, firstRow });
     const info = this.runner.paramInfo(jobId);
     if (!sums || !info) return this.missingParams(jobId, version, { step, shard: t.shard });
+    const net = this.runner.netOf(jobId);
+    const report = net && !this.reported.has(net) ? backendReport(this.backend, net) : undefined;
+    if (net && report) this.reported.add(net);
     return {
       result: {
         jobId,
@@ -87,6 +95,8 @@ export class TaskHandler {
         correct: sums.correct,
         count: sums.count,
         grads: sums.grads.map((g, i) => encodeTensor(info[i].shape, g)),
+        backend: report?.backend ?? '',
+        backendDetail: report?.detail ?? '',
       },
     };
   }

@@ -151,6 +151,10 @@ import type {
   WatchJobRequest__Output as _gradpool_v1_WatchJobRequest__Output,
 } from './gradpool/v1/WatchJobRequest';
 import type {
+  WorkerBackend as _gradpool_v1_WorkerBackend,
+  WorkerBackend__Output as _gradpool_v1_WorkerBackend__Output,
+} from './gradpool/v1/WorkerBackend';
+import type {
   WorkerMessage as _gradpool_v1_WorkerMessage,
   WorkerMessage__Output as _gradpool_v1_WorkerMessage__Output,
 } from './gradpool/v1/WorkerMessage';
@@ -266,6 +270,7 @@ export interface ProtoGrpcType {
         _gradpool_v1_WatchJobRequest,
         _gradpool_v1_WatchJobRequest__Output
       >;
+      WorkerBackend: MessageTypeDefinition<_gradpool_v1_WorkerBackend, _gradpool_v1_WorkerBackend__Output>;
       WorkerMessage: MessageTypeDefinition<_gradpool_v1_WorkerMessage, _gradpool_v1_WorkerMessage__Output>;
       /**
        * Worker plane: one stream per worker, opened by the worker.

@@ -97,4 +97,32 @@ describe('JobStore', () => {
     assert.equal((await again.submit(newJob('r9'))).job.id, 'j-000008');
     assert.ok(fs.readdirSync(path.join(dir, 'jobs')).every((f) => !f.endsWith('.tmp')));
   });
+  it('shows live progress at once but writes it only with the next durable update', async () => {
+    const store = await JobStore.open(dir, { now });
+    const { job } = await store.submit(newJob('p'));
+    await store.update(job.id, { state: 'RUNNING' });
+    const file = path.join(dir, 'jobs', `${job.id}.json`);
+    const before = fs.readFileSync(file, 'utf8');
+    store.setProgress(job.id, { iteration: 7, epoch: 1, bestValAcc: 0.5 });
+    assert.equal(store.get(job.id).iteration, 7);
+    assert.equal(store.list()[0].epoch, 1);
+    assert.equal(fs.readFileSync(file, 'utf8'), before, 'setProgress wrote the record');
+    assert.equal((await JobStore.open(dir, { now })).get(job.id).iteration, 0);
+    await store.update(job.id, { message: 'checkpointed' });
+    const reopened = (await JobStore.open(dir, { now })).get(job.id);
+    assert.deepEqual([reopened.iteration, reopened.epoch, reopened.bestValAcc], [7, 1, 0.5]);
+    assert.equal(reopened.message, 'checkpointed');
+    assert.throws(() => store.setProgress('j-999999', { iteration: 1 }), /no job/);
+  });
+
+  it('keeps progress set while a durable update is being written', async () => {
+    const store = await JobStore.open(dir, { now });
+    const { job } = await store.submit(newJob('q'));
+    store.setProgress(job.id, { iteration: 3 });
+    const writing = store.update(job.id, { message: 'm' });
+    await new Promise((r) => setImmediate(r)); // the write has begun (it awaits the file system)
+    store.setProgress(job.id, { iteration: 4 });
+    assert.equal((await writing).iteration, 3);
+    assert.equal(store.get(job.id).iteration, 4);
+  });
 });

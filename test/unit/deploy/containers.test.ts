@@ -260,7 +260,10 @@ for (const overlay of ['cpu', 'gpu']) {
       // Hello names the backend that started: the one asked for, or for `auto` the first that starts.
       const asked = wEnv.GRADPOOL_BACKEND;
       if (asked === 'auto')
-        assert.ok(BACKEND_NAMES.includes(hello.backend as BackendName), String(hello.backend));
+        assert.ok(
+          BACKEND_NAMES.includes(hello.backend as (typeof BACKEND_NAMES)[number]),
+          String(hello.backend),
+        );
       else assert.equal(hello.backend, asked, 'the backend the manifests ask for');
       assert.equal(hello.threads, Number(wEnv.GRADPOOL_THREADS), 'GRADPOOL_THREADS reaches the cpu-pool');
 

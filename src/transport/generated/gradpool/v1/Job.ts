@@ -4,6 +4,10 @@ import type {
   JobState as _gradpool_v1_JobState,
   JobState__Output as _gradpool_v1_JobState__Output,
 } from '../../gradpool/v1/JobState';
+import type {
+  WorkerBackend as _gradpool_v1_WorkerBackend,
+  WorkerBackend__Output as _gradpool_v1_WorkerBackend__Output,
+} from '../../gradpool/v1/WorkerBackend';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Job {
@@ -77,6 +81,11 @@ export interface Job {
    * coordinator runs without a tokens file). Never a token.
    */
   owner?: string;
+  /**
+   * The backend each worker that computed shards of this job reported (ShardResult.backend), one entry per
+   * worker id, in the order they first reported.
+   */
+  workerBackends?: _gradpool_v1_WorkerBackend[];
 }
 
 export interface Job__Output {
@@ -150,4 +159,9 @@ export interface Job__Output {
    * coordinator runs without a tokens file). Never a token.
    */
   owner: string;
+  /**
+   * The backend each worker that computed shards of this job reported (ShardResult.backend), one entry per
+   * worker id, in the order they first reported.
+   */
+  workerBackends: _gradpool_v1_WorkerBackend__Output[];
 }

@@ -36,6 +36,16 @@ export interface ShardResult {
    * Σ_i ∂L_i/∂θ per parameter, in model order, same shapes as the parameters.
    */
   grads?: _gradpool_v1_Tensor[];
+  /**
+   * Set on a worker's first result for a job on this stream, empty on the others: the backend computing the
+   * job's shards (for --backend auto, the one it chose for the job's model), e.g. "cpu-pool".
+   */
+  backend?: string;
+  /**
+   * With `backend`: how it was chosen, e.g. "auto: cpu-pool 3.1 ms, gpujs-cpu 7.9 ms for a 25-row shard",
+   * or why a backend was unavailable; may be empty.
+   */
+  backendDetail?: string;
 }
 
 /**
@@ -68,4 +78,14 @@ export interface ShardResult__Output {
    * Σ_i ∂L_i/∂θ per parameter, in model order, same shapes as the parameters.
    */
   grads: _gradpool_v1_Tensor__Output[];
+  /**
+   * Set on a worker's first result for a job on this stream, empty on the others: the backend computing the
+   * job's shards (for --backend auto, the one it chose for the job's model), e.g. "cpu-pool".
+   */
+  backend: string;
+  /**
+   * With `backend`: how it was chosen, e.g. "auto: cpu-pool 3.1 ms, gpujs-cpu 7.9 ms for a 25-row shard",
+   * or why a backend was unavailable; may be empty.
+   */
+  backendDetail: string;
 }
