@@ -507,7 +507,15 @@ async function main(argv: string[]): Promise<number> {
     if (json) out(JSON.stringify({ type: 'error', code: errCode, message }));
     else err(`gradpool: ${message}`);
     if (!known) err((e as Error).stack ?? '');
-    const badInput = ['E_BAD_SPEC', 'E_BAD_ARGS', 'E_BAD_DATA', 'E_NOT_FOUND'].includes(errCode);
+    // Exit 2: the input is at fault (a bad spec/flag/file, an unknown id, a limit the input exceeds).
+    const badInput = [
+      'E_BAD_SPEC',
+      'E_BAD_ARGS',
+      'E_BAD_DATA',
+      'E_NOT_FOUND',
+      'E_TOO_LARGE',
+      'E_LIMIT',
+    ].includes(errCode);
     return badInput ? EXIT_BAD_INPUT : 1;
   }
 }

@@ -224,7 +224,7 @@ describe('uploaded datasets with real processes (CLI)', function () {
       '--coordinator',
       address,
     ]);
-    assert.equal(up.code, 1, up.stderr);
+    assert.equal(up.code, 2, up.stderr);
     assert.match(
       up.stderr,
       /"big" is \d+ bytes, over this coordinator's limit of 300 bytes \(--max-dataset-bytes\).*\(RESOURCE_EXHAUSTED\)/,
