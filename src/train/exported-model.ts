@@ -131,19 +131,24 @@ export class ExportedModel {
     return this.preprocess ? this.preprocess.sampleShape : this.net.inputShape;
   }
 
-  /** Raw samples as the network takes them: the stored statistics applied, then the centre crop. */
+  /**
+   * Raw samples as the network takes them: the stored statistics applied, then the centre crop. Samples of
+   * another shape with the same number of values (a CSV's flat rows) are viewed in the fitted shape.
+   */
   prepare(x: Float32Array, count: number, sampleShape: readonly number[]): Float32Array | Float64Array {
     let rows: Float32Array = x;
     let shape = sampleShape;
     if (this.preprocess) {
-      if (sampleShape.join(',') !== this.preprocess.sampleShape.join(',')) {
+      const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+      if (size(sampleShape) === size(this.preprocess.sampleShape)) shape = this.preprocess.sampleShape;
+      else {
         throw new GradpoolError(
           'E_BAD_DATA',
           `inputs are [${sampleShape}] but the model's preprocessing was fitted on [${this.preprocess.sampleShape}]`,
         );
       }
       rows = applyPreprocess(this.preprocess, x, count);
-      shape = outputShape(this.preprocess, sampleShape);
+      shape = outputShape(this.preprocess, shape);
     }
     const augment = this.spec.data.augment;
     if (isIdentity(augment)) return rows;
