@@ -95,7 +95,7 @@ export class KFoldRunner {
     const startedMs = (await store.update(k.id, { state: 'RUNNING' })).startedMs ?? this.now();
     events.emit(k.id, { type: 'state', state: 'RUNNING' });
     const ended = new Set((rec.kfold?.results ?? []).map((r) => r.fold));
-    log('info', ended.size > 0 ? 'k-fold job resumed' : 'k-fold job started', {
+    log('info', rec.state === 'RUNNING' ? 'k-fold job resumed' : 'k-fold job started', {
       jobId: k.id,
       folds,
       foldsEnded: ended.size,
