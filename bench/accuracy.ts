@@ -8,6 +8,7 @@
  *
  *   npm run bench:accuracy -- examples/fashion-mlp.yaml [--workers 2] [--out bench-out/fashion-mlp]
  *                             [--epochs N] [--subset N] [--target 0.89] [--backend auto] [--threads N]
+ *                             [--lease-ms 300000]
  *
  * --epochs and --subset override the spec's train.epochs and data.subset, for a short trial.
  */
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
   const epochs = positiveInt(flag(args, '--epochs'), '--epochs');
   const subset = positiveInt(flag(args, '--subset'), '--subset');
   const backend = flag(args, '--backend') ?? 'auto';
+  // A slow shard (a CNN's on a loaded CPU) must not be re-issued over and over: a long lease.
+  const leaseMs = positiveInt(flag(args, '--lease-ms'), '--lease-ms') ?? 300_000;
   const threads =
     positiveInt(flag(args, '--threads'), '--threads') ??
     Math.max(1, Math.floor(availableParallelism() / workers));
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
     `accuracy run: ${specPath} (${spec.name}) · ${spec.train.epochs} epochs · ${workers} workers × ${threads} threads · backend ${backend}`,
   );
   const started = Date.now();
-  const result = await onLocalPool({ workers, backend, threads }, io, log, async (client) => {
+  const result = await onLocalPool({ workers, backend, threads, leaseMs }, io, log, async (client) => {
     const { job } = await client.submit(raw, randomUUID());
     console.log(`job ${job.id}: ${job.totalIterations} updates of ${spec.train.batchSize} samples`);
     const curve: {

@@ -99,6 +99,8 @@ export interface LocalPoolOptions {
   readonly threads: number;
   /** Port of the embedded coordinator's live dashboard; none when undefined. */
   readonly httpPort?: number;
+  /** Milliseconds a worker has per task before it is re-issued (default 10 000). */
+  readonly leaseMs?: number;
 }
 
 /**
@@ -117,7 +119,14 @@ export async function onLocalPool<T>(
   const quiet: Logger = (level, msg, fields) =>
     level !== 'info' && level !== 'debug' && log(level, msg, fields);
   const coordinator = await startCoordinator(
-    { port: 0, host: '127.0.0.1', dataDir, leaseMs: 10_000, checkpointEvery: 50, httpPort: options.httpPort },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      leaseMs: options.leaseMs ?? 10_000,
+      checkpointEvery: 50,
+      httpPort: options.httpPort,
+    },
     quiet,
   );
   if (coordinator.dashboardUrl) {
