@@ -15,7 +15,7 @@ import { BACKEND, Cluster, matches } from '../helpers/cluster';
 
 const FOLDS = 3;
 
-function kfoldSpec(seed: number, epochs = 1): Record<string, unknown> {
+function kfoldSpec(seed: number, epochs = 1): { train: Record<string, unknown> } & Record<string, unknown> {
   return {
     name: `kfold-${seed}`,
     data: { subset: 600, split: { folds: FOLDS, test: 0.1 } },
@@ -195,5 +195,32 @@ describe('k-fold cross-validation jobs', function () {
       second.logs().some((l) => matches(l, 'job resumed')),
       'an interrupted fold resumed from its checkpoint',
     );
+  });
+
+  it('ends DIVERGED naming the folds when they diverge, and a cancel cancels every unfinished fold', async () => {
+    const coordinator = await cluster.startCoordinator();
+    await cluster.startWorkers(['w1', 'w2']);
+    const exploding = { ...kfoldSpec(23), train: { ...kfoldSpec(23).train, learningRate: 1e4 } };
+    const watch = await cluster.cli(
+      ['submit', cluster.specFile(exploding), '--coordinator', coordinator.address, '--watch'],
+      120_000,
+    );
+    assert.equal(watch.code, 3, `exit code of a diverged job\n${watch.tail()}`);
+    const divergedId = String((await cluster.client().listJobs()).find((j) => j.crossValidation)?.id);
+    const diverged = await cluster.client().getJob(divergedId);
+    assert.equal(diverged.state, 'DIVERGED');
+    assert.match(
+      diverged.message,
+      /^3 of 3 folds did not finish: fold 0 diverged .*; fold 1 diverged .*; fold 2 diverged/,
+    );
+    assert.equal(diverged.crossValidation?.results.length, 3);
+
+    const parentId = await cluster.submit(kfoldSpec(24, 50), 'kfold-cancel');
+    await cluster.waitJob(parentId, 'its folds under way', (j) => j.iteration >= 3, 120_000);
+    const cancelled = await cluster.client().cancelJob(parentId);
+    assert.equal(cancelled.state, 'CANCELLED');
+    const folds = (await cluster.client().listJobs()).filter((j) => j.parentId === parentId);
+    assert.equal(folds.length, FOLDS);
+    for (const f of folds) assert.equal(f.state, 'CANCELLED', `fold job ${f.id}`);
   });
 });
