@@ -36,6 +36,8 @@ export interface KFoldRunnerDeps {
 interface ActiveKFold {
   readonly id: string;
   cancelled: boolean;
+  /** Set when a fold could not be created or recorded: the other folds are cancelled. */
+  error: unknown;
   /** Serialises read-modify-write updates of the parent record. */
   chain: Promise<unknown>;
   done: Promise<void>;
@@ -55,7 +57,13 @@ export class KFoldRunner {
   /** Starts (or, after a restart, resumes) k-fold job `id`; a no-op if it is running already. */
   start(id: string): void {
     if (this.stopped || this.active.has(id)) return;
-    const k: ActiveKFold = { id, cancelled: false, chain: Promise.resolve(), done: Promise.resolve() };
+    const k: ActiveKFold = {
+      id,
+      cancelled: false,
+      error: undefined,
+      chain: Promise.resolve(),
+      done: Promise.resolve(),
+    };
     this.active.set(id, k);
     k.done = this.run(k)
       .catch((e: unknown) => this.deps.log('error', 'k-fold runner failed', { jobId: id, error: String(e) }))
@@ -101,41 +109,56 @@ export class KFoldRunner {
       foldsEnded: ended.size,
     });
     const todo = [...Array(folds).keys()].filter((f) => !ended.has(f));
-    try {
-      // Every fold is submitted and queued at once; the JobRunner's slots decide how many train together.
-      await Promise.all(todo.map((f) => this.runFold(k, raw, f, folds)));
-    } catch (e) {
-      if (this.stopped) return;
-      await this.cancelFolds(k.id);
-      return this.end(k.id, 'FAILED', `k-fold job failed: ${e instanceof Error ? e.message : String(e)}`);
+    // Fold jobs are created one after the other (planning one loads and splits the data: the event loop
+    // breathes in between) and queued at once; the JobRunner's slots decide how many train together.
+    // The first fold that cannot be created or recorded cancels the others; all are awaited.
+    const fail = async (e: unknown) => {
+      if (k.error !== undefined) return;
+      k.error = e;
+      if (!this.stopped) await this.cancelFolds(k.id);
+    };
+    const waits: Promise<void>[] = [];
+    for (const f of todo) {
+      if (k.cancelled || this.stopped || k.error !== undefined) break;
+      try {
+        const jobId = await this.createFold(k, raw, f);
+        waits.push(this.awaitFold(k, jobId, f, folds).catch(fail));
+      } catch (e) {
+        await fail(e);
+      }
     }
+    await Promise.all(waits);
     if (this.stopped) return;
+    if (k.error !== undefined) {
+      const why = k.error instanceof Error ? k.error.message : String(k.error);
+      return this.end(k.id, 'FAILED', `k-fold job failed: ${why}`);
+    }
     if (k.cancelled) return this.end(k.id, 'CANCELLED', 'cancelled');
     await this.finish(k.id, (this.now() - startedMs) / 1000);
   }
 
-  /** Creates (or finds again) the job of fold `fold`, waits for its end, and records it. */
-  private async runFold(
-    k: ActiveKFold,
-    raw: Record<string, unknown>,
-    fold: number,
-    folds: number,
-  ): Promise<void> {
-    const { store } = this.deps;
+  /** Creates (or finds again) the job of fold `fold` and queues it; returns its id. */
+  private async createFold(k: ActiveKFold, raw: Record<string, unknown>, fold: number): Promise<string> {
     const planned = planJob(foldSpecOf(raw, fold));
-    const { job } = await store.submit({
+    const { job } = await this.deps.store.submit({
       ...planned.job,
       name: `${planned.job.name}-fold${fold}`,
       requestId: `kfold:${k.id}:${fold}`,
       parentId: k.id,
     });
-    // A cancel that ran while this fold was being created did not see it.
-    if (k.cancelled) return this.deps.cancel(job.id);
-    this.deps.enqueue(job.id);
-    const endedJob = await this.whenEnded(job.id);
+    // A cancel (or a failed fold) that came while this fold was being created did not see it.
+    if (k.cancelled || k.error !== undefined) await this.deps.cancel(job.id);
+    else this.deps.enqueue(job.id);
+    return job.id;
+  }
+
+  /** Waits for the end of fold job `jobId` and records it on the k-fold job. */
+  private async awaitFold(k: ActiveKFold, jobId: string, fold: number, folds: number): Promise<void> {
+    const { store } = this.deps;
+    const endedJob = await this.whenEnded(jobId);
     if (!endedJob || (k.cancelled && endedJob.state === 'CANCELLED')) return;
     const stored: StoredFold = {
-      jobId: job.id,
+      jobId,
       fold,
       folds,
       valAcc: endedJob.bestValAcc,
