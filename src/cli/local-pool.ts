@@ -83,7 +83,9 @@ export async function trainOnLocalPool(
       io,
     );
     if (options.pictures !== undefined && jobId) {
-      reportPictures(await writeJobPictures(client, jobId, options.pictures), io);
+      if ((await client.getJob(jobId)).crossValidation)
+        io.err('no pictures: a k-fold job has no model of its own (gradpool export one of its fold jobs)');
+      else reportPictures(await writeJobPictures(client, jobId, options.pictures), io);
     }
     return code;
   });

@@ -27,7 +27,11 @@ export async function trainCommand(
   const spec = loadSpecFile(specPath);
   const backend = startBackend();
   try {
-    if (isKFoldJob(spec)) return await trainKFoldInProcess(spec, backend, opts.json, out, err);
+    if (isKFoldJob(spec)) {
+      if (opts.pictures !== undefined)
+        err('no pictures: a k-fold job trains k models (set data.split.fold to train one)');
+      return await trainKFoldInProcess(spec, backend, opts.json, out, err);
+    }
     const onEvent = (e: TrainEvent): void => {
       if (opts.json)
         out(
