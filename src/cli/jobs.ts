@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync, renameSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { CoordinatorClient, type JobInfo } from '../coordinator/client';
+import { exportDocument } from '../train/exported-model';
 import { parseJobSpec } from '../train/job-spec';
 import { readSpecFile } from './load-spec';
 import { reportPictures, writeJobPictures } from './pictures';
@@ -111,8 +112,9 @@ export async function cancelCommand(client: CoordinatorClient, jobId: string, io
 
 /**
  * `gradpool export <id> -o FILE`: writes the job's best parameters as JSON
- * `{format, jobId, spec, fingerprint, params: [{name, shape, data}]}`, data = base64 of float32
- * little-endian values; written to a temporary file and renamed into place.
+ * `{format, jobId, spec, fingerprint, params: [{name, shape, data}], preprocess}`, data = base64 of float32
+ * little-endian values, preprocess = the statistics fitted on the job's training split or null (see
+ * src/train/exported-model.ts, which loads it); written to a temporary file and renamed into place.
  */
 export async function exportCommand(
   client: CoordinatorClient,
@@ -120,18 +122,11 @@ export async function exportCommand(
   file: string,
   io: Io,
 ): Promise<number> {
-  const [job, params] = await Promise.all([client.getJob(jobId), client.exportModel(jobId)]);
-  const doc = {
-    format: 'gradpool-model-v1',
-    jobId,
-    spec: JSON.parse(job.specJson),
-    fingerprint: job.fingerprint,
-    params: params.map((p) => ({
-      name: p.name,
-      shape: p.shape,
-      data: Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength).toString('base64'),
-    })),
-  };
+  const [job, { params, preprocess }] = await Promise.all([
+    client.getJob(jobId),
+    client.exportModelWithPreprocess(jobId),
+  ]);
+  const doc = exportDocument(jobId, JSON.parse(job.specJson), job.fingerprint, params, preprocess);
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, JSON.stringify(doc));
   renameSync(tmp, file);

@@ -83,7 +83,9 @@ export async function trainOnLocalPool(
       io,
     );
     if (options.pictures !== undefined && jobId) {
-      reportPictures(await writeJobPictures(client, jobId, options.pictures), io);
+      if ((await client.getJob(jobId)).crossValidation)
+        io.err('no pictures: a k-fold job has no model of its own (gradpool export one of its fold jobs)');
+      else reportPictures(await writeJobPictures(client, jobId, options.pictures), io);
     }
     return code;
   });
@@ -99,6 +101,8 @@ export interface LocalPoolOptions {
   readonly threads: number;
   /** Port of the embedded coordinator's live dashboard; none when undefined. */
   readonly httpPort?: number;
+  /** Milliseconds a worker has per task before it is re-issued (default 10 000). */
+  readonly leaseMs?: number;
 }
 
 /**
@@ -117,7 +121,14 @@ export async function onLocalPool<T>(
   const quiet: Logger = (level, msg, fields) =>
     level !== 'info' && level !== 'debug' && log(level, msg, fields);
   const coordinator = await startCoordinator(
-    { port: 0, host: '127.0.0.1', dataDir, leaseMs: 10_000, checkpointEvery: 50, httpPort: options.httpPort },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      leaseMs: options.leaseMs ?? 10_000,
+      checkpointEvery: 50,
+      httpPort: options.httpPort,
+    },
     quiet,
   );
   if (coordinator.dashboardUrl) {

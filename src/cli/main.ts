@@ -30,6 +30,7 @@ import {
   serverSecurity,
   type ServerSecurity,
 } from './security-flags';
+import { predictCommand } from './predict';
 import { trainCommand } from './train';
 
 /** Process-wide settings, read once from the environment. */
@@ -484,6 +485,23 @@ async function main(argv: string[]): Promise<number> {
       .option('--json', 'print one JSON object per line', false)
       .action(async (jobId: string, opts: { coordinator?: string; split: string; json: boolean }) => {
         code = await withClient(opts.coordinator, (c) => evalCommand(c, jobId, opts.split, io(opts.json)));
+      });
+
+    program
+      .command('predict')
+      .description(
+        'classify the raw samples of a data source with an exported model (its stored preprocessing applied)',
+      )
+      .argument('<model>', 'model file written by gradpool export')
+      .argument(
+        '<source>',
+        'data source, as data.train: idx:IMAGES,LABELS, cifar:…, csv:…, npy:…, builtin:mnist',
+      )
+      .option('--out <file>', 'write one predicted class per line')
+      .option('--json', 'print one JSON object per line', false)
+      .action((model: string, source: string, opts: { out?: string; json: boolean }) => {
+        json = opts.json;
+        code = predictCommand(model, source, { out: opts.out }, io(opts.json));
       });
 
     // TLS files and tokens on every command that dials a coordinator (docs/security.md).

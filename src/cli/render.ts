@@ -2,6 +2,7 @@
 import type { JobEventInfo, JobInfo, TrialInfo } from '../coordinator/client';
 import { doneLine, epochLine, pythonExp, pythonFixed } from '../train/format';
 import { SEARCHABLE_FIELDS } from '../train/search-spec';
+import { renderCrossValidation, renderFold } from './kfold';
 
 /** Exit code of a watched job by its final state. */
 export function exitCodeOf(state: string): number {
@@ -39,6 +40,8 @@ export class EventPrinter {
       this.out(
         this.json ? JSON.stringify({ type: 'trial', jobId, ...trialJson(e.trial) }) : trialLine(e.trial),
       );
+    } else if (e.fold) {
+      this.out(renderFold(e.fold, jobId, this.json));
     } else if (e.hint) {
       if (this.json) this.out(JSON.stringify({ type: 'hint', jobId, message: e.hint }));
       else this.err(`hint: ${e.hint}`);
@@ -59,9 +62,15 @@ export class EventPrinter {
             ...(d.message ? { message: d.message } : {}),
           }),
         );
+        if (d.crossValidation) this.out(renderCrossValidation(d.crossValidation, jobId, true));
       } else {
-        if (d.state === 'FINISHED' || d.state === 'DIVERGED') this.out(doneLine(d.bestValAcc));
-        if (d.message) this.err(`${String(d.state).toLowerCase()}: ${d.message}`);
+        if (d.crossValidation) {
+          if (d.crossValidation.results.some((r) => r.state === 'FINISHED'))
+            this.out(renderCrossValidation(d.crossValidation, jobId, false));
+        } else if (d.state === 'FINISHED' || d.state === 'DIVERGED') this.out(doneLine(d.bestValAcc));
+        // A finished k-fold job's message is its summary line, printed above.
+        if (d.message && !(d.crossValidation && d.state === 'FINISHED'))
+          this.err(`${String(d.state).toLowerCase()}: ${d.message}`);
         this.err(
           `job ${jobId} ${String(d.state).toLowerCase()} · fingerprint ${d.fingerprint || '-'} · ` +
             `${d.paramCount} parameters · ${d.seconds.toFixed(1)} s · ${d.samplesPerSecond.toFixed(0)} samples/s`,

@@ -5,6 +5,7 @@ import { writeTrainingPictures, type PicturePaths } from '../report/write-pictur
 import { doneLine, epochLine } from '../train/format';
 import { runJob } from '../train/run-job';
 import type { TrainEvent } from '../train/trainer';
+import { isKFoldJob, trainKFoldInProcess } from './kfold';
 import { loadSpecFile } from './load-spec';
 
 /** Options of `gradpool train`. */
@@ -26,6 +27,11 @@ export async function trainCommand(
   const spec = loadSpecFile(specPath);
   const backend = startBackend();
   try {
+    if (isKFoldJob(spec)) {
+      if (opts.pictures !== undefined)
+        err('no pictures: a k-fold job trains k models (set data.split.fold to train one)');
+      return await trainKFoldInProcess(spec, backend, opts.json, out, err);
+    }
     const onEvent = (e: TrainEvent): void => {
       if (opts.json)
         out(

@@ -113,6 +113,20 @@ export class CheckpointStore {
     return { finalParams: blocks.slice(0, h.final.length), bestParams: blocks.slice(h.final.length) };
   }
 
+  /**
+   * Stores the job's fitted preprocessing statistics (preprocess-codec.ts bytes) beside its model, as
+   * preprocess.json; written when the job starts, before its first update.
+   */
+  async savePreprocess(jobId: string, stats: Uint8Array): Promise<void> {
+    await writeFileAtomic(path.join(await this.jobDir(jobId), 'preprocess.json'), stats);
+  }
+
+  /** The job's stored preprocessing statistics (preprocess-codec.ts bytes), or undefined when none. */
+  async loadPreprocess(jobId: string): Promise<Buffer | undefined> {
+    const file = path.join(this.dataDir, 'checkpoints', jobId, 'preprocess.json');
+    return fs.existsSync(file) ? fs.promises.readFile(file) : undefined;
+  }
+
   private async jobDir(jobId: string): Promise<string> {
     const dir = path.join(this.dataDir, 'checkpoints', jobId);
     await fs.promises.mkdir(dir, { recursive: true });

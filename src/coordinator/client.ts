@@ -110,16 +110,29 @@ export class CoordinatorClient {
   }
 
   /** The job's exported parameters, in model order. */
-  exportModel(jobId: string): Promise<ExportedParam[]> {
+  async exportModel(jobId: string): Promise<ExportedParam[]> {
+    return (await this.exportModelWithPreprocess(jobId)).params;
+  }
+
+  /**
+   * The job's exported parameters, in model order, and the preprocessing statistics stored with them
+   * (src/data/preprocess-codec.ts bytes; null when the job preprocesses nothing).
+   */
+  exportModelWithPreprocess(jobId: string): Promise<{ params: ExportedParam[]; preprocess: Buffer | null }> {
     return new Promise((resolve, reject) => {
-      const out: ExportedParam[] = [];
+      const params: ExportedParam[] = [];
+      let preprocess: Buffer | null = null;
       const call = this.client.ExportModel({ jobId });
-      call.on('data', (chunk: { name: string; value: { shape: number[]; data: Buffer } | null }) => {
-        const t = decodeTensor(chunk.value ?? { shape: [], data: Buffer.alloc(0) });
-        out.push({ name: chunk.name, shape: [...t.shape], data: t.data });
-      });
+      call.on(
+        'data',
+        (chunk: { name: string; value: { shape: number[]; data: Buffer } | null; preprocess: Buffer }) => {
+          const t = decodeTensor(chunk.value ?? { shape: [], data: Buffer.alloc(0) });
+          params.push({ name: chunk.name, shape: [...t.shape], data: t.data });
+          if (chunk.preprocess && chunk.preprocess.length > 0) preprocess = chunk.preprocess;
+        },
+      );
       call.on('error', (e: CallFailure) => reject(this.failure(e)));
-      call.on('end', () => resolve(out));
+      call.on('end', () => resolve({ params, preprocess }));
     });
   }
 

@@ -8,7 +8,8 @@ import { Sequential } from '../model/sequential';
 import { GradpoolError, specError } from '../shared/errors';
 import { silentLogger, type Logger } from '../shared/log';
 import { parseJobSpec } from '../train/job-spec';
-import { loadJobData } from '../train/run-job';
+import { serializeStats } from '../data/preprocess-codec';
+import { loadJobData, loadJobDataAndStats } from '../train/run-job';
 import type { EvalSplitName } from '../train/step-executor';
 import { serverOptions } from '../transport/channel-options';
 import { serverCredentials, type ServerTlsFiles } from '../transport/credentials';
@@ -25,6 +26,7 @@ import { DashboardServer } from './http/dashboard-server';
 import { JobEvents, type WatchedEvent } from './job-events';
 import { planJob } from './job-plan';
 import { JobRunner } from './job-runner';
+import { foldIterations } from './kfold-runner';
 import { JobStore, TERMINAL_STATES, type JobRecord } from './job-store';
 import { CoordinatorMetrics, MetricsServer } from './metrics';
 import { RemoteExecutor } from './remote-executor';
@@ -298,6 +300,7 @@ export class Coordinator {
     const rec = this.requireStore().get(id);
     for (const epoch of rec.epochEvents) fn({ type: 'epoch', epoch });
     for (const trial of rec.trials ?? []) fn({ type: 'trial', trial });
+    for (const fold of rec.kfold?.results ?? []) fn({ type: 'fold', fold });
     if (TERMINAL_STATES.includes(rec.state)) {
       fn({
         type: 'done',
@@ -311,6 +314,7 @@ export class Coordinator {
           message: rec.message,
           bestSpecJson: rec.search?.bestSpecJson ?? '',
           bestTrialJobId: rec.search?.bestTrialJobId ?? '',
+          ...(rec.kfold ? { kfold: rec.kfold } : {}),
         },
       });
       return () => {};
@@ -380,8 +384,13 @@ export class Coordinator {
     };
   }
 
-  /** Parameter names and shapes of a job's model, with its saved (best) parameters. */
-  async exportModel(id: string): Promise<{ names: string[]; shapes: number[][]; model: SavedModel }> {
+  /**
+   * Parameter names and shapes of a job's model, with its saved (best) parameters and the preprocessing
+   * statistics stored with it (preprocess-codec.ts bytes; null when the job preprocesses nothing).
+   */
+  async exportModel(
+    id: string,
+  ): Promise<{ names: string[]; shapes: number[][]; model: SavedModel; preprocess: Buffer | null }> {
     const rec = this.requireStore().get(id);
     const model = await this.checkpoints.loadModel(id);
     if (!model) {
@@ -390,8 +399,23 @@ export class Coordinator {
         `job "${id}" has no saved parameters yet (state ${rec.state})`,
       );
     }
-    const net = Sequential.fromSpec(parseJobSpec(JSON.parse(rec.specJson)).model);
-    return { names: net.params.map((p) => p.name), shapes: net.params.map((p) => [...p.shape]), model };
+    const spec = parseJobSpec(JSON.parse(rec.specJson));
+    const net = Sequential.fromSpec(spec.model);
+    let preprocess = (await this.checkpoints.loadPreprocess(id)) ?? null;
+    if (!preprocess) {
+      // A job recorded before statistics were stored: the same deterministic fit on its training split.
+      const stats = loadJobDataAndStats(spec.data, spec.train.seed).preprocess;
+      if (stats) {
+        this.log('warn', 'preprocessing statistics refitted for export: none stored', { jobId: id });
+        preprocess = serializeStats(stats);
+      }
+    }
+    return {
+      names: net.params.map((p) => p.name),
+      shapes: net.params.map((p) => [...p.shape]),
+      model,
+      preprocess,
+    };
   }
 
   /** Stops accepting work, checkpoints the running job, and shuts the servers down. */
@@ -464,7 +488,9 @@ export class Coordinator {
   }
 
   private view(j: JobRecord): JobView {
-    return { ...j, waitingForWorkers: j.state === 'RUNNING' && this.scheduler.workerCount === 0 };
+    const live =
+      j.kfold && j.state === 'RUNNING' ? { iteration: foldIterations(this.requireStore(), j.id) } : {};
+    return { ...j, ...live, waitingForWorkers: j.state === 'RUNNING' && this.scheduler.workerCount === 0 };
   }
 
   private requireStore(): JobStore {

@@ -38,6 +38,7 @@ export async function endJob(
       ...timing,
       bestSpecJson: rec.search?.bestSpecJson ?? '',
       bestTrialJobId: rec.search?.bestTrialJobId ?? '',
+      ...(rec.kfold ? { kfold: rec.kfold } : {}),
     },
   });
 }

@@ -1,5 +1,5 @@
 /** Live events of jobs, fanned out to watchers (WatchJob streams). */
-import type { JobState, StoredEpochEvent, StoredTrial } from './job-store';
+import type { KFoldState, JobState, StoredEpochEvent, StoredFold, StoredTrial } from './job-store';
 
 /** The end of a job, as DoneEvent reports it. */
 export interface DoneInfo {
@@ -14,6 +14,8 @@ export interface DoneInfo {
   /** A search job: the best trial's spec as JSON (search block removed), and its job id; '' when none. */
   readonly bestSpecJson?: string;
   readonly bestTrialJobId?: string;
+  /** A k-fold job: its folds and summary. */
+  readonly kfold?: KFoldState;
 }
 
 /** One event of a job. */
@@ -24,6 +26,8 @@ export type JobEventBody =
   | { readonly type: 'done'; readonly done: DoneInfo }
   /** A search job: one of its trials ended. */
   | { readonly type: 'trial'; readonly trial: StoredTrial }
+  /** A k-fold job: one of its folds ended. */
+  | { readonly type: 'fold'; readonly fold: StoredFold }
   /** One update: `iteration` counts from 0 like StoredEpochEvent.iteration; `cost` is that batch's cost. */
   | { readonly type: 'step'; readonly iteration: number; readonly cost: number };
 

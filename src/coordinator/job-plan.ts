@@ -1,7 +1,8 @@
 /**
  * What the coordinator records about a job before accepting it: the spec validated against the model and
  * the data, its update and epoch totals, and its parameter count. A search job's totals are those of all
- * its trials (its `epoch` / `epochs` count ended trials out of all trials).
+ * its trials (its `epoch` / `epochs` count ended trials out of all trials); a k-fold job's (`data.split.folds`
+ * without `fold`) are those of its k fold jobs (its `epoch` / `epochs` count ended folds out of k).
  */
 import { Sequential } from '../model/sequential';
 import { parseJobSpec, type JobSpec, type TrainSpec } from '../train/job-spec';
@@ -24,6 +25,18 @@ export function planJob(raw: unknown): PlannedJob {
   const itersPerEpoch = (t: TrainSpec) => (t.sampleBatches ? Math.max(1, Math.floor(n / t.batchSize)) : 1);
   const paramCount = net.params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
   const base = { name: spec.name, specJson: JSON.stringify(raw), paramCount };
+  const folds = spec.data.split.folds;
+  if (folds !== undefined && spec.data.split.fold === undefined) {
+    return {
+      spec,
+      job: {
+        ...base,
+        totalIterations: folds * itersPerEpoch(spec.train) * spec.train.epochs,
+        epochs: folds,
+        kfold: { folds, results: [] },
+      },
+    };
+  }
   if (!spec.search) {
     return {
       spec,

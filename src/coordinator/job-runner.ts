@@ -11,7 +11,8 @@ import { Sequential } from '../model/sequential';
 import type { Logger } from '../shared/log';
 import { fingerprint } from '../train/fingerprint';
 import { parseJobSpec } from '../train/job-spec';
-import { checkModelFitsData, loadJobData } from '../train/run-job';
+import { serializeStats } from '../data/preprocess-codec';
+import { checkModelFitsData, loadJobDataAndStats } from '../train/run-job';
 import type { TrainState } from '../train/train-state';
 import { Trainer, type TrainEvent } from '../train/trainer';
 import type { CheckpointStore } from './checkpoint-store';
@@ -21,6 +22,7 @@ import type { JobEvents } from './job-events';
 import { TERMINAL_STATES, type JobRecord, type JobState, type JobStore } from './job-store';
 import { RemoteExecutor } from './remote-executor';
 import type { Scheduler } from './scheduler';
+import { KFoldRunner } from './kfold-runner';
 import { SearchRunner } from './search-runner';
 
 /** What a JobRunner works with. */
@@ -62,6 +64,7 @@ export class JobRunner {
   private readonly running = new Map<string, Slot>();
   private readonly maxRunning: number;
   private readonly searches: SearchRunner;
+  private readonly kfolds: KFoldRunner;
   private stopped = false;
 
   constructor(private readonly deps: JobRunnerDeps) {
@@ -69,6 +72,13 @@ export class JobRunner {
     this.searches = new SearchRunner({
       store: deps.store,
       checkpoints: deps.checkpoints,
+      events: deps.events,
+      log: deps.log,
+      enqueue: (id) => this.enqueue(id),
+      cancel: (id) => this.cancel(id),
+    });
+    this.kfolds = new KFoldRunner({
+      store: deps.store,
       events: deps.events,
       log: deps.log,
       enqueue: (id) => this.enqueue(id),
@@ -89,6 +99,7 @@ export class JobRunner {
     const rec = this.deps.store.get(id);
     if (TERMINAL_STATES.includes(rec.state)) return;
     if (rec.search) return this.searches.start(id);
+    if (rec.kfold) return this.kfolds.start(id);
     this.queue.push(id);
     this.pump();
   }
@@ -116,6 +127,7 @@ export class JobRunner {
   /** Cancels a queued or running job (no-op for finished ones). */
   async cancel(id: string): Promise<void> {
     if (this.deps.store.get(id).search) return this.searches.cancel(id);
+    if (this.deps.store.get(id).kfold) return this.kfolds.cancel(id);
     const i = this.queue.indexOf(id);
     const slot = this.running.get(id);
     if (i >= 0) {
@@ -137,6 +149,7 @@ export class JobRunner {
     this.stopped = true;
     this.queue.length = 0;
     await this.searches.stop();
+    await this.kfolds.stop();
     for (const [id, slot] of this.running) {
       slot.interrupt = 'stop';
       this.deps.scheduler.abortJob(id, new Interrupted('stop'));
@@ -166,9 +179,11 @@ export class JobRunner {
     try {
       spec = parseJobSpec(JSON.parse(job.specJson));
       net = Sequential.fromSpec(spec.model);
-      const splits = loadJobData(spec.data, spec.train.seed);
+      const { splits, preprocess } = loadJobDataAndStats(spec.data, spec.train.seed);
       checkModelFitsData(net, splits.train, spec.data.augment);
       counts = { train: splits.train.count, val: splits.val.count };
+      // Stored with the model: an export applies these very statistics to raw inputs.
+      if (preprocess) await checkpoints.savePreprocess(job.id, serializeStats(preprocess));
     } catch (e) {
       await this.end(job.id, 'FAILED', e instanceof Error ? e.message : String(e));
       return;

@@ -69,6 +69,36 @@ export interface WorkerBackendInfo {
   readonly detail: string;
 }
 
+/** One ended fold of a k-fold job, as stored and replayed to watchers (a `fold` event). */
+export interface StoredFold {
+  /** The fold's own job (an ordinary job whose parentId is the k-fold job). */
+  readonly jobId: string;
+  /** 0-based fold index (the fold validated on), and k. */
+  readonly fold: number;
+  readonly folds: number;
+  /** The fold job's best validation accuracy, in [0, 1]. */
+  readonly valAcc: number;
+  /** FINISHED, DIVERGED, FAILED or CANCELLED. */
+  readonly state: JobState;
+  /** Why it did not finish; '' when it finished. */
+  readonly reason: string;
+}
+
+/** What a k-fold cross-validation job keeps. */
+export interface KFoldState {
+  /** k. */
+  readonly folds: number;
+  /** The ended folds, in the order they ended. */
+  readonly results: readonly StoredFold[];
+  /** Mean, sample std, min and max of the FINISHED folds' val_acc; absent until one finished. */
+  readonly summary?: {
+    readonly mean: number;
+    readonly std: number;
+    readonly min: number;
+    readonly max: number;
+  };
+}
+
 /** A job as stored. */
 export interface JobRecord {
   readonly id: string;
@@ -108,6 +138,8 @@ export interface JobRecord {
   readonly owner?: string;
   /** The backend of each worker that computed shards, by first report; absent means none reported. */
   readonly workerBackends?: readonly WorkerBackendInfo[];
+  /** A k-fold job: its ended folds and their summary. */
+  readonly kfold?: KFoldState;
 }
 
 /** What a submission provides. */
@@ -124,6 +156,8 @@ export interface NewJob {
   readonly search?: SearchState;
   /** Name of the submitting principal. */
   readonly owner?: string;
+  /** A k-fold job: its initial state (no folds ended). */
+  readonly kfold?: KFoldState;
 }
 
 /** Fields update() may change. */
@@ -140,6 +174,7 @@ export type JobPatch = Partial<
     | 'trials'
     | 'search'
     | 'testLooks'
+    | 'kfold'
   >
 >;
 
@@ -214,6 +249,7 @@ export class JobStore {
         ...(job.parentId !== undefined ? { parentId: job.parentId } : {}),
         ...(job.search !== undefined ? { search: job.search, trials: [] } : {}),
         ...(job.owner !== undefined ? { owner: job.owner } : {}),
+        ...(job.kfold !== undefined ? { kfold: job.kfold } : {}),
       };
       await this.write(rec);
       this.nextNumber++;

@@ -287,6 +287,8 @@ export class SearchRunner {
     }
     const model = await checkpoints.loadModel(best.jobId);
     if (model) await checkpoints.saveModel(s.id, model);
+    const preprocess = await checkpoints.loadPreprocess(best.jobId);
+    if (preprocess) await checkpoints.savePreprocess(s.id, preprocess);
     const bestSpecJson = JSON.stringify(specWithValues(raw, best.values));
     await store.update(s.id, {
       bestValAcc: best.valAcc,

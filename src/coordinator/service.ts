@@ -11,6 +11,9 @@ import { Auth, type Principal } from './auth';
 import type { Coordinator, JobView } from './coordinator';
 import type { DatasetService } from './dataset-service';
 import type { WatchedEvent } from './job-events';
+import type { KFoldState, StoredFold } from './job-store';
+import type { CrossValidation } from '../transport/generated/gradpool/v1/CrossValidation';
+import type { FoldEvent } from '../transport/generated/gradpool/v1/FoldEvent';
 
 /**
  * The Coordinator service implementation over `c` (datasets: `datasets`), guarded by `auth`: every rpc is authorized before its
@@ -76,9 +79,13 @@ export function coordinatorHandlers(
     ListDatasets: datasets.list,
     ExportModel: (call) => {
       c.exportModel(call.request.jobId).then(
-        ({ names, shapes, model }) => {
+        ({ names, shapes, model, preprocess }) => {
           model.bestParams.forEach((p, i) =>
-            call.write({ name: names[i], value: encodeTensor(shapes[i], p) }),
+            call.write({
+              name: names[i],
+              value: encodeTensor(shapes[i], p),
+              ...(i === 0 && preprocess ? { preprocess } : {}),
+            }),
           );
           call.end();
         },
@@ -115,7 +122,23 @@ function toJob(j: JobView): Job {
     bestTrialJobId: j.search?.bestTrialJobId ?? '',
     startedMs: j.startedMs ?? 0,
     owner: j.owner ?? '',
+    ...(j.kfold ? { crossValidation: toCrossValidation(j.kfold) } : {}),
   };
+}
+
+function toFoldEvent(f: StoredFold): FoldEvent {
+  return {
+    foldJobId: f.jobId,
+    fold: f.fold,
+    folds: f.folds,
+    valAcc: f.valAcc,
+    state: f.state,
+    reason: f.reason,
+  };
+}
+
+function toCrossValidation(k: KFoldState): CrossValidation {
+  return { folds: k.folds, results: k.results.map(toFoldEvent), ...(k.summary ?? {}) };
 }
 
 function toJobEvent(jobId: string, e: WatchedEvent): JobEvent {
@@ -126,8 +149,12 @@ function toJobEvent(jobId: string, e: WatchedEvent): JobEvent {
       return { jobId, epoch: { ...e.epoch } };
     case 'hint':
       return { jobId, hint: e.message };
-    case 'done':
-      return { jobId, done: { ...e.done } };
+    case 'done': {
+      const { kfold, ...done } = e.done;
+      return { jobId, done: { ...done, ...(kfold ? { crossValidation: toCrossValidation(kfold) } : {}) } };
+    }
+    case 'fold':
+      return { jobId, fold: toFoldEvent(e.fold) };
     case 'trial': {
       const { jobId: trialJobId, ...trial } = e.trial;
       return { jobId, trial: { trialJobId, ...trial, values: { ...trial.values } } };

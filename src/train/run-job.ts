@@ -10,6 +10,7 @@ import {
   preprocessDataset,
   usesPca,
   type PreprocessSpec,
+  type PreprocessStats,
 } from '../data/preprocess';
 import {
   augmentedShape,
@@ -50,6 +51,18 @@ export interface JobOutcome {
  * (LocalExecutor).
  */
 export function loadJobData(data: DataSpec, seed: number): Splits {
+  return loadJobDataAndStats(data, seed).splits;
+}
+
+/**
+ * loadJobData, with the preprocessing statistics it fitted on the training split (null when `data.preprocess`
+ * asks for nothing): what is stored with the model, so an exported model treats raw inputs exactly as
+ * training and evaluation did.
+ */
+export function loadJobDataAndStats(
+  data: DataSpec,
+  seed: number,
+): { readonly splits: Splits; readonly preprocess: PreprocessStats | null } {
   const options = { shape: data.shape, labelColumn: data.labelColumn };
   const all: Dataset = loadSource(data.train, options);
   checkPreprocessFor(data.preprocess, all.sampleShape, 'data.preprocess');
@@ -68,11 +81,10 @@ export function loadJobData(data: DataSpec, seed: number): Splits {
     const keep = Uint32Array.from({ length: data.subset }, (_, i) => i);
     train = subsetOf(splits.train, keep);
   }
-  const prepared = preprocessesNothing(data.preprocess)
-    ? { ...splits, train }
-    : preprocessSplits({ ...splits, train }, data);
+  const preprocess = preprocessesNothing(data.preprocess) ? null : fitPreprocess(train, data.preprocess);
+  const prepared = preprocess ? preprocessSplits({ ...splits, train }, preprocess) : { ...splits, train };
   checkAugmentShape(data.augment, prepared.train.sampleShape, 'data.augment');
-  return prepared;
+  return { splits: prepared, preprocess };
 }
 
 /**
@@ -86,9 +98,8 @@ export function foldOf(held: Splits, folds: number, fold: number, seed: number):
   return { train: subsetOf(rest, split.train), val: subsetOf(rest, split.val), test: held.test };
 }
 
-/** Fits `data.preprocess` on `splits.train` alone and applies the same stats to every split. */
-function preprocessSplits(splits: Splits, data: DataSpec): Splits {
-  const stats = fitPreprocess(splits.train, data.preprocess);
+/** Applies `stats` (fitted on `splits.train` alone) to every split. */
+function preprocessSplits(splits: Splits, stats: PreprocessStats): Splits {
   return {
     train: preprocessDataset(stats, splits.train),
     val: preprocessDataset(stats, splits.val),

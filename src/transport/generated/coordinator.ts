@@ -14,6 +14,10 @@ import type {
   CoordinatorMessage__Output as _gradpool_v1_CoordinatorMessage__Output,
 } from './gradpool/v1/CoordinatorMessage';
 import type {
+  CrossValidation as _gradpool_v1_CrossValidation,
+  CrossValidation__Output as _gradpool_v1_CrossValidation__Output,
+} from './gradpool/v1/CrossValidation';
+import type {
   DatasetChunk as _gradpool_v1_DatasetChunk,
   DatasetChunk__Output as _gradpool_v1_DatasetChunk__Output,
 } from './gradpool/v1/DatasetChunk';
@@ -65,6 +69,10 @@ import type {
   FetchDatasetResponse as _gradpool_v1_FetchDatasetResponse,
   FetchDatasetResponse__Output as _gradpool_v1_FetchDatasetResponse__Output,
 } from './gradpool/v1/FetchDatasetResponse';
+import type {
+  FoldEvent as _gradpool_v1_FoldEvent,
+  FoldEvent__Output as _gradpool_v1_FoldEvent__Output,
+} from './gradpool/v1/FoldEvent';
 import type {
   GetJobRequest as _gradpool_v1_GetJobRequest,
   GetJobRequest__Output as _gradpool_v1_GetJobRequest__Output,
@@ -188,6 +196,10 @@ export interface ProtoGrpcType {
         _gradpool_v1_CoordinatorMessage,
         _gradpool_v1_CoordinatorMessage__Output
       >;
+      CrossValidation: MessageTypeDefinition<
+        _gradpool_v1_CrossValidation,
+        _gradpool_v1_CrossValidation__Output
+      >;
       DatasetChunk: MessageTypeDefinition<_gradpool_v1_DatasetChunk, _gradpool_v1_DatasetChunk__Output>;
       DatasetFile: MessageTypeDefinition<_gradpool_v1_DatasetFile, _gradpool_v1_DatasetFile__Output>;
       DatasetInfo: MessageTypeDefinition<_gradpool_v1_DatasetInfo, _gradpool_v1_DatasetInfo__Output>;
@@ -220,6 +232,7 @@ export interface ProtoGrpcType {
         _gradpool_v1_FetchDatasetResponse,
         _gradpool_v1_FetchDatasetResponse__Output
       >;
+      FoldEvent: MessageTypeDefinition<_gradpool_v1_FoldEvent, _gradpool_v1_FoldEvent__Output>;
       GetJobRequest: MessageTypeDefinition<_gradpool_v1_GetJobRequest, _gradpool_v1_GetJobRequest__Output>;
       Heartbeat: MessageTypeDefinition<_gradpool_v1_Heartbeat, _gradpool_v1_Heartbeat__Output>;
       Hello: MessageTypeDefinition<_gradpool_v1_Hello, _gradpool_v1_Hello__Output>;

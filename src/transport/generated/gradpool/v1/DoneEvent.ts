@@ -4,6 +4,10 @@ import type {
   JobState as _gradpool_v1_JobState,
   JobState__Output as _gradpool_v1_JobState__Output,
 } from '../../gradpool/v1/JobState';
+import type {
+  CrossValidation as _gradpool_v1_CrossValidation,
+  CrossValidation__Output as _gradpool_v1_CrossValidation__Output,
+} from '../../gradpool/v1/CrossValidation';
 import type { Long } from '@grpc/proto-loader';
 
 export interface DoneEvent {
@@ -25,6 +29,10 @@ export interface DoneEvent {
    */
   bestSpecJson?: string;
   bestTrialJobId?: string;
+  /**
+   * A k-fold job: its folds and summary (as Job.cross_validation); unset otherwise.
+   */
+  crossValidation?: _gradpool_v1_CrossValidation | null;
 }
 
 export interface DoneEvent__Output {
@@ -46,4 +54,8 @@ export interface DoneEvent__Output {
    */
   bestSpecJson: string;
   bestTrialJobId: string;
+  /**
+   * A k-fold job: its folds and summary (as Job.cross_validation); unset otherwise.
+   */
+  crossValidation: _gradpool_v1_CrossValidation__Output | null;
 }

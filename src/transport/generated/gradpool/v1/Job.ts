@@ -8,6 +8,10 @@ import type {
   WorkerBackend as _gradpool_v1_WorkerBackend,
   WorkerBackend__Output as _gradpool_v1_WorkerBackend__Output,
 } from '../../gradpool/v1/WorkerBackend';
+import type {
+  CrossValidation as _gradpool_v1_CrossValidation,
+  CrossValidation__Output as _gradpool_v1_CrossValidation__Output,
+} from '../../gradpool/v1/CrossValidation';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Job {
@@ -86,6 +90,11 @@ export interface Job {
    * worker id, in the order they first reported.
    */
   workerBackends?: _gradpool_v1_WorkerBackend[];
+  /**
+   * A k-fold cross-validation job (data.split.folds without fold): its ended folds and their summary.
+   * Its epoch / epochs count ended folds out of all; iteration / total_iterations add up the folds'.
+   */
+  crossValidation?: _gradpool_v1_CrossValidation | null;
 }
 
 export interface Job__Output {
@@ -164,4 +173,9 @@ export interface Job__Output {
    * worker id, in the order they first reported.
    */
   workerBackends: _gradpool_v1_WorkerBackend__Output[];
+  /**
+   * A k-fold cross-validation job (data.split.folds without fold): its ended folds and their summary.
+   * Its epoch / epochs count ended folds out of all; iteration / total_iterations add up the folds'.
+   */
+  crossValidation: _gradpool_v1_CrossValidation__Output | null;
 }

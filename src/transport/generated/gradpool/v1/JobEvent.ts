@@ -16,6 +16,10 @@ import type {
   TrialEvent as _gradpool_v1_TrialEvent,
   TrialEvent__Output as _gradpool_v1_TrialEvent__Output,
 } from '../../gradpool/v1/TrialEvent';
+import type {
+  FoldEvent as _gradpool_v1_FoldEvent,
+  FoldEvent__Output as _gradpool_v1_FoldEvent__Output,
+} from '../../gradpool/v1/FoldEvent';
 
 export interface JobEvent {
   jobId?: string;
@@ -40,7 +44,11 @@ export interface JobEvent {
    * epochs are not part of the search job's stream: watch the trial's job for those.
    */
   trial?: _gradpool_v1_TrialEvent | null;
-  event?: 'state' | 'epoch' | 'hint' | 'done' | 'trial';
+  /**
+   * A k-fold job: one of its folds ended (history first, then live).
+   */
+  fold?: _gradpool_v1_FoldEvent | null;
+  event?: 'state' | 'epoch' | 'hint' | 'done' | 'trial' | 'fold';
 }
 
 export interface JobEvent__Output {
@@ -66,5 +74,9 @@ export interface JobEvent__Output {
    * epochs are not part of the search job's stream: watch the trial's job for those.
    */
   trial?: _gradpool_v1_TrialEvent__Output | null;
-  event?: 'state' | 'epoch' | 'hint' | 'done' | 'trial';
+  /**
+   * A k-fold job: one of its folds ended (history first, then live).
+   */
+  fold?: _gradpool_v1_FoldEvent__Output | null;
+  event?: 'state' | 'epoch' | 'hint' | 'done' | 'trial' | 'fold';
 }

@@ -11,6 +11,12 @@ export interface ModelChunk {
    */
   name?: string;
   value?: _gradpool_v1_Tensor | null;
+  /**
+   * First chunk only: the preprocessing statistics fitted on the job's training split (data.preprocess),
+   * as src/data/preprocess-codec.ts encodes them (UTF-8 JSON, float64 arrays as base64); empty when the
+   * job has no preprocessing. Raw inputs go through them before the model.
+   */
+  preprocess?: Buffer | Uint8Array | string;
 }
 
 export interface ModelChunk__Output {
@@ -19,4 +25,10 @@ export interface ModelChunk__Output {
    */
   name: string;
   value: _gradpool_v1_Tensor__Output | null;
+  /**
+   * First chunk only: the preprocessing statistics fitted on the job's training split (data.preprocess),
+   * as src/data/preprocess-codec.ts encodes them (UTF-8 JSON, float64 arrays as base64); empty when the
+   * job has no preprocessing. Raw inputs go through them before the model.
+   */
+  preprocess: Buffer;
 }
