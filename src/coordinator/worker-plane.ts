@@ -4,6 +4,7 @@
  * Params are sent on a stream before the first task that needs a version the worker was not sent yet.
  * Handlers only translate: tensors are decoded through the codec; validation is the scheduler's.
  */
+import type { Http2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../shared/log';
 import type { CoordinatorMessage } from '../transport/generated/gradpool/v1/CoordinatorMessage';
@@ -16,6 +17,38 @@ import type { IncomingResult, LeasedTask, Scheduler, WorkerLink } from './schedu
 
 /** TaskFailed code with which a draining worker hands a task back (not a fault of the worker). */
 const DRAIN_CODE = 'E_UNAVAILABLE';
+
+/**
+ * HTTP/2 receive window (bytes) of a worker's connection and streams, for its results: with the default
+ * 64 KiB, a gradient message of a few hundred KiB needs several WINDOW_UPDATE round trips, each a wake-up
+ * of both processes, which on a busy machine cost more than the message itself.
+ */
+const RECEIVE_WINDOW_BYTES = 8 << 20;
+
+/**
+ * Widens the receive windows of the HTTP/2 session under `call`. grpc-js has no server option for it
+ * (the client side has 'grpc-node.flow_control_window'), so this reaches the session through grpc-js's
+ * call objects; when their layout differs it changes nothing, which only costs speed.
+ */
+function widenReceiveWindow(call: ConnectCall): void {
+  try {
+    let c = (call as unknown as { call?: unknown }).call as
+      { stream?: { session?: unknown }; nextCall?: unknown } | undefined;
+    for (let depth = 0; depth < 8 && c; depth++) {
+      const session = c.stream?.session as Http2Session | undefined;
+      if (session && typeof session.setLocalWindowSize === 'function') {
+        if ((session.localSettings.initialWindowSize ?? 0) < RECEIVE_WINDOW_BYTES) {
+          session.settings({ initialWindowSize: RECEIVE_WINDOW_BYTES });
+          session.setLocalWindowSize(RECEIVE_WINDOW_BYTES);
+        }
+        return;
+      }
+      c = c.nextCall as typeof c;
+    }
+  } catch {
+    // A closed or closing session: nothing to widen.
+  }
+}
 
 type ConnectCall = grpc.ServerDuplexStream<WorkerMessage__Output, CoordinatorMessage>;
 
@@ -114,6 +147,7 @@ export class WorkerPlane {
 
   private connect(call: ConnectCall): void {
     this.calls.add(call);
+    widenReceiveWindow(call);
     let link: StreamLink | null = null;
     const gone = () => {
       this.calls.delete(call);

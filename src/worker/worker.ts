@@ -70,6 +70,13 @@ interface Connection {
 /** Milliseconds close() waits for the coordinator to end the stream after the worker ended its side. */
 const END_GRACE_MS = 1000;
 
+/**
+ * HTTP/2 receive window of the stream (bytes). With the default 64 KiB a parameter message of a few hundred
+ * KiB arrives only after several WINDOW_UPDATE round trips between the two processes, each a wake-up of
+ * both; with this window it arrives in one go (and the task behind it with it).
+ */
+export const STREAM_WINDOW_BYTES = 8 << 20;
+
 /** A worker: one stream to the coordinator, a backend, and caches of job contexts and parameters. */
 export class Worker {
   private readonly heartbeatMs: number;
@@ -177,11 +184,10 @@ export class Worker {
   private openStream(): void {
     const backend = this.requireBackend();
     const channel = this.channel ?? clientChannel(this.options.security);
-    const client = new (protos().WorkerPlaneClient)(
-      this.coordinatorAddress,
-      channel.credentials,
-      channel.options,
-    );
+    const client = new (protos().WorkerPlaneClient)(this.coordinatorAddress, channel.credentials, {
+      'grpc-node.flow_control_window': STREAM_WINDOW_BYTES,
+      ...channel.options,
+    });
     const call: Call = client.Connect();
     let markClosed: () => void = () => {};
     const closed = new Promise<void>((resolve) => (markClosed = resolve));
