@@ -23,14 +23,14 @@ const DRAIN_CODE = 'E_UNAVAILABLE';
  * 64 KiB, a gradient message of a few hundred KiB needs several WINDOW_UPDATE round trips, each a wake-up
  * of both processes, which on a busy machine cost more than the message itself.
  */
-const RECEIVE_WINDOW_BYTES = 8 << 20;
+export const RECEIVE_WINDOW_BYTES = 8 << 20;
 
 /**
  * Widens the receive windows of the HTTP/2 session under `call`. grpc-js has no server option for it
  * (the client side has 'grpc-node.flow_control_window'), so this reaches the session through grpc-js's
  * call objects; when their layout differs it changes nothing, which only costs speed.
  */
-function widenReceiveWindow(call: ConnectCall): void {
+export function widenReceiveWindow(call: ConnectCall): void {
   try {
     let c = (call as unknown as { call?: unknown }).call as
       { stream?: { session?: unknown }; nextCall?: unknown } | undefined;
