@@ -73,6 +73,23 @@ export function encodeTensor(shape: readonly number[], data: Float32Array | Floa
 }
 
 /**
+ * Like encodeTensor, but for float32 data on a little-endian machine the bytes are a view on `data`'s memory,
+ * not a copy: for arrays that are not written again (a worker's fresh gradient sums), it saves allocating and
+ * copying the bytes once more before protobuf copies them into the message.
+ */
+export function encodeTensorView(shape: readonly number[], data: Float32Array | Float64Array): EncodedTensor {
+  if (!LITTLE_ENDIAN || !(data instanceof Float32Array)) return encodeTensor(shape, data);
+  const n = elementCount(shape, 'tensor');
+  if (n !== data.length) {
+    throw new GradpoolError(
+      'E_BAD_DATA',
+      `tensor: shape [${shape.join(', ')}] has ${n} elements but the data has ${data.length}`,
+    );
+  }
+  return { shape: [...shape], data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+/**
  * Decodes a tensor message into a fresh Float32Array, checking its shape against `expectedShape` when
  * given. Throws GradpoolError E_BAD_DATA naming the problem.
  */

@@ -13,7 +13,7 @@ import type { EvalTask__Output } from '../transport/generated/gradpool/v1/EvalTa
 import type { Params__Output } from '../transport/generated/gradpool/v1/Params';
 import type { ShardTask__Output } from '../transport/generated/gradpool/v1/ShardTask';
 import type { WorkerMessage } from '../transport/generated/gradpool/v1/WorkerMessage';
-import { decodeTensorInto, encodeTensor } from '../transport/tensor-codec';
+import { decodeTensorInto, encodeTensorView } from '../transport/tensor-codec';
 import { describeFailed, requireCount, requireIndices, requireJobId, splitName } from './message-fields';
 import type { ShardRunner } from './shard-runner';
 
@@ -94,7 +94,8 @@ export class TaskHandler {
         lossSum: sums.lossSum,
         correct: sums.correct,
         count: sums.count,
-        grads: sums.grads.map((g, i) => encodeTensor(info[i].shape, g)),
+        // The sums are fresh arrays this task owns: sent as views, not copied once more.
+        grads: sums.grads.map((g, i) => encodeTensorView(info[i].shape, g)),
         backend: report?.backend ?? '',
         backendDetail: report?.detail ?? '',
       },

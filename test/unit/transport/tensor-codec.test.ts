@@ -1,7 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { GradpoolError } from '../../../src/shared/errors';
 import { protos } from '../../../src/transport/proto';
-import { decodeTensor, decodeTensorInto, encodeTensor } from '../../../src/transport/tensor-codec';
+import {
+  decodeTensor,
+  decodeTensorInto,
+  encodeTensor,
+  encodeTensorView,
+} from '../../../src/transport/tensor-codec';
 
 /** Asserts that `fn` throws GradpoolError E_BAD_DATA with a message matching `pattern`. */
 function badData(fn: () => unknown, pattern: RegExp): void {
@@ -112,5 +117,21 @@ describe('tensor codec', () => {
   it('accepts empty tensors', () => {
     const t = encodeTensor([0, 5], new Float32Array(0));
     assert.deepEqual(decodeTensor(t, [0, 5]), { shape: [0, 5], data: new Float32Array(0) });
+  });
+
+  it('encodeTensorView gives the bytes of encodeTensor, as a view on float32 data and a copy of float64', () => {
+    const backing = Float32Array.of(9, 1, -2, 0.5, 3, 9);
+    const data = backing.subarray(1, 5);
+    const view = encodeTensorView([2, 2], data);
+    assert.deepEqual(view.shape, [2, 2]);
+    assert.ok(view.data.equals(encodeTensor([2, 2], data).data));
+    assert.deepEqual(decodeTensor(view, [2, 2]).data, Float32Array.of(1, -2, 0.5, 3));
+    data[0] = 7; // a view: the bytes follow the array
+    assert.equal(view.data.readFloatLE(0), 7);
+    const wide = Float64Array.of(1, 2);
+    const copy = encodeTensorView([2], wide);
+    wide[0] = 5; // float64 is converted, so copied
+    assert.deepEqual(decodeTensor(copy).data, Float32Array.of(1, 2));
+    badData(() => encodeTensorView([3], data), /has 3 elements but the data has 4/);
   });
 });
