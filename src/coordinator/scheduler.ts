@@ -354,6 +354,12 @@ export class Scheduler {
     if (key !== null && w.leased.has(key)) {
       this.log('info', 'task handed back by a draining worker; re-issued', { workerId, task: key });
       this.releaseLease(key, workerId);
+    } else if (key !== null) {
+      // Its lease is gone already (the task was finished or re-issued meanwhile): nothing to re-issue.
+      this.log('info', 'task handed back by a draining worker; not leased to it, nothing to re-issue', {
+        workerId,
+        task: key,
+      });
     }
     this.dispatch();
   }
