@@ -239,8 +239,9 @@ export class Scheduler {
     const w = this.workers.get(workerId);
     if (!w || (link !== undefined && w.link !== link)) return;
     this.workers.delete(workerId);
-    for (const key of [...w.leased]) this.releaseLease(key, workerId);
-    this.log('info', 'worker unregistered', { workerId, workers: this.workers.size });
+    const released = [...w.leased];
+    for (const key of released) this.releaseLease(key, workerId);
+    this.log('info', 'worker unregistered', { workerId, workers: this.workers.size, released });
     this.dispatch();
   }
 
@@ -343,7 +344,13 @@ export class Scheduler {
    */
   onDraining(workerId: string, ref: { jobId: string; step?: number; shard?: number; evalId?: number }): void {
     const w = this.workers.get(workerId);
-    if (!w) return;
+    if (!w) {
+      // Its stream ended first: unregister already released (re-issued) every task it held.
+      this.log('info', 'task handed back by a worker already unregistered; nothing to re-issue', {
+        workerId,
+      });
+      return;
+    }
     if (!w.draining) this.log('info', 'worker draining; no new tasks', { workerId });
     w.draining = true;
     const key = ref.evalId
