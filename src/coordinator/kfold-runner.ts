@@ -12,85 +12,21 @@
  * slot itself.
  */
 import { foldSummary } from '../data/kfold';
-import type { Logger } from '../shared/log';
 import { summaryLine } from '../train/kfold-format';
-import { endJob } from './end-job';
-import type { JobEvents } from './job-events';
+import { ChildJobRunner, type ActiveParent, type ChildJobRunnerDeps } from './child-job-runner';
 import { planJob } from './job-plan';
-import { TERMINAL_STATES, type JobRecord, type JobState, type JobStore, type StoredFold } from './job-store';
+import type { JobState, JobStore, StoredFold } from './job-store';
 
 /** What a KFoldRunner works with. */
-export interface KFoldRunnerDeps {
-  readonly store: JobStore;
-  readonly events: JobEvents;
-  readonly log: Logger;
-  /** Queues a fold job for training (the JobRunner's enqueue). */
-  readonly enqueue: (id: string) => void;
-  /** Cancels a fold job (the JobRunner's cancel). */
-  readonly cancel: (id: string) => Promise<void>;
-  /** Milliseconds since the Unix epoch (default Date.now). */
-  readonly now?: () => number;
-}
-
-/** A k-fold job being run. */
-interface ActiveKFold {
-  readonly id: string;
-  cancelled: boolean;
-  /** Set when a fold could not be created or recorded: the other folds are cancelled. */
-  error: unknown;
-  /** Serialises read-modify-write updates of the parent record. */
-  chain: Promise<unknown>;
-  done: Promise<void>;
-}
+export type KFoldRunnerDeps = ChildJobRunnerDeps;
 
 /** The k-fold jobs in progress. */
-export class KFoldRunner {
-  private readonly active = new Map<string, ActiveKFold>();
-  private readonly stopWaiters = new Set<() => void>();
-  private stopped = false;
-  private readonly now: () => number;
-
-  constructor(private readonly deps: KFoldRunnerDeps) {
-    this.now = deps.now ?? Date.now;
+export class KFoldRunner extends ChildJobRunner {
+  constructor(deps: KFoldRunnerDeps) {
+    super(deps, 'k-fold');
   }
 
-  /** Starts (or, after a restart, resumes) k-fold job `id`; a no-op if it is running already. */
-  start(id: string): void {
-    if (this.stopped || this.active.has(id)) return;
-    const k: ActiveKFold = {
-      id,
-      cancelled: false,
-      error: undefined,
-      chain: Promise.resolve(),
-      done: Promise.resolve(),
-    };
-    this.active.set(id, k);
-    k.done = this.run(k)
-      .catch((e: unknown) => this.deps.log('error', 'k-fold runner failed', { jobId: id, error: String(e) }))
-      .finally(() => this.active.delete(id));
-  }
-
-  /** Cancels k-fold job `id` and its unfinished folds; resolves when it has ended. */
-  async cancel(id: string): Promise<void> {
-    const k = this.active.get(id);
-    if (!k) {
-      if (TERMINAL_STATES.includes(this.deps.store.get(id).state)) return;
-      await this.cancelFolds(id);
-      return this.end(id, 'CANCELLED', 'cancelled');
-    }
-    k.cancelled = true;
-    await this.cancelFolds(id);
-    await k.done;
-  }
-
-  /** Stops every k-fold job where it is (it stays RUNNING and resumes on the next start). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    for (const wake of [...this.stopWaiters]) wake();
-    await Promise.all([...this.active.values()].map((k) => k.done));
-  }
-
-  private async run(k: ActiveKFold): Promise<void> {
+  protected override async run(k: ActiveParent): Promise<void> {
     const { store, events, log } = this.deps;
     const rec = store.get(k.id);
     const folds = rec.kfold?.folds ?? 0;
@@ -115,7 +51,7 @@ export class KFoldRunner {
     const fail = async (e: unknown) => {
       if (k.error !== undefined) return;
       k.error = e;
-      if (!this.stopped) await this.cancelFolds(k.id);
+      if (!this.stopped) await this.cancelChildren(k.id);
     };
     const waits: Promise<void>[] = [];
     for (const f of todo) {
@@ -138,7 +74,7 @@ export class KFoldRunner {
   }
 
   /** Creates (or finds again) the job of fold `fold` and queues it; returns its id. */
-  private async createFold(k: ActiveKFold, raw: Record<string, unknown>, fold: number): Promise<string> {
+  private async createFold(k: ActiveParent, raw: Record<string, unknown>, fold: number): Promise<string> {
     const planned = planJob(foldSpecOf(raw, fold));
     const { job } = await this.deps.store.submit({
       ...planned.job,
@@ -153,7 +89,7 @@ export class KFoldRunner {
   }
 
   /** Waits for the end of fold job `jobId` and records it on the k-fold job. */
-  private async awaitFold(k: ActiveKFold, jobId: string, fold: number, folds: number): Promise<void> {
+  private async awaitFold(k: ActiveParent, jobId: string, fold: number, folds: number): Promise<void> {
     const { store } = this.deps;
     const endedJob = await this.whenEnded(jobId);
     if (!endedJob || (k.cancelled && endedJob.state === 'CANCELLED')) return;
@@ -193,44 +129,6 @@ export class KFoldRunner {
       .join('; ');
     const state: JobState = bad.some((r) => r.state === 'DIVERGED') ? 'DIVERGED' : 'FAILED';
     return this.end(id, state, `${bad.length} of ${results.length} folds did not finish: ${which}`, seconds);
-  }
-
-  /** The job record once `jobId` has ended; null when the runner stops first. */
-  private whenEnded(jobId: string): Promise<JobRecord | null> {
-    const { store, events } = this.deps;
-    return new Promise((resolve) => {
-      if (this.stopped) return resolve(null);
-      const rec = store.get(jobId);
-      if (TERMINAL_STATES.includes(rec.state)) return resolve(rec);
-      const finish = (r: JobRecord | null) => {
-        unsubscribe();
-        this.stopWaiters.delete(wake);
-        resolve(r);
-      };
-      const wake = () => finish(null);
-      const unsubscribe = events.subscribe(jobId, (e) => {
-        if (e.type === 'done') finish(store.get(jobId));
-      });
-      this.stopWaiters.add(wake);
-    });
-  }
-
-  /** Cancels every unfinished fold of k-fold job `id`. */
-  private async cancelFolds(id: string): Promise<void> {
-    const open = this.deps.store
-      .list()
-      .filter((j) => j.parentId === id && !TERMINAL_STATES.includes(j.state));
-    for (const j of open) await this.deps.cancel(j.id);
-  }
-
-  private end(id: string, state: JobState, message: string, seconds = 0): Promise<void> {
-    return endJob(this.deps, id, state, message, { seconds, samplesPerSecond: 0 });
-  }
-
-  private serial(k: ActiveKFold, fn: () => Promise<void>): Promise<void> {
-    const run = k.chain.then(fn);
-    k.chain = run.catch(() => {});
-    return run;
   }
 }
 

@@ -11,7 +11,6 @@
  * resume from their own checkpoints like any job) and creates the rest; nothing is lost or run twice.
  * A search holds no runner slot itself: it only waits for its trials.
  */
-import type { Logger } from '../shared/log';
 import { parseJobSpec, type JobSpec } from '../train/job-spec';
 import {
   narrowRanges,
@@ -22,84 +21,22 @@ import {
 } from '../train/search-plan';
 import type { SearchRange, SearchSpec } from '../train/search-spec';
 import type { CheckpointStore } from './checkpoint-store';
-import { endJob } from './end-job';
-import type { JobEvents } from './job-events';
+import { ChildJobRunner, type ActiveParent, type ChildJobRunnerDeps } from './child-job-runner';
 import { planJob } from './job-plan';
-import { TERMINAL_STATES, type JobRecord, type JobState, type JobStore, type StoredTrial } from './job-store';
+import type { StoredTrial } from './job-store';
 
 /** What a SearchRunner works with. */
-export interface SearchRunnerDeps {
-  readonly store: JobStore;
+export interface SearchRunnerDeps extends ChildJobRunnerDeps {
   readonly checkpoints: CheckpointStore;
-  readonly events: JobEvents;
-  readonly log: Logger;
-  /** Queues a trial job for training (the JobRunner's enqueue). */
-  readonly enqueue: (id: string) => void;
-  /** Cancels a trial job (the JobRunner's cancel). */
-  readonly cancel: (id: string) => Promise<void>;
-  /** Milliseconds since the Unix epoch (default Date.now). */
-  readonly now?: () => number;
-}
-
-/** A search being run. */
-interface ActiveSearch {
-  readonly id: string;
-  cancelled: boolean;
-  /** Set when a trial could not be created or recorded: no new trials start. */
-  error: unknown;
-  /** Serialises read-modify-write updates of the search record. */
-  chain: Promise<unknown>;
-  done: Promise<void>;
 }
 
 /** The searches in progress. */
-export class SearchRunner {
-  private readonly active = new Map<string, ActiveSearch>();
-  private readonly stopWaiters = new Set<() => void>();
-  private stopped = false;
-  private readonly now: () => number;
-
-  constructor(private readonly deps: SearchRunnerDeps) {
-    this.now = deps.now ?? Date.now;
+export class SearchRunner extends ChildJobRunner<SearchRunnerDeps> {
+  constructor(deps: SearchRunnerDeps) {
+    super(deps, 'search');
   }
 
-  /** Starts (or, after a restart, resumes) search job `id`; a no-op if it is running already. */
-  start(id: string): void {
-    if (this.stopped || this.active.has(id)) return;
-    const s: ActiveSearch = {
-      id,
-      cancelled: false,
-      error: undefined,
-      chain: Promise.resolve(),
-      done: Promise.resolve(),
-    };
-    this.active.set(id, s);
-    s.done = this.run(s)
-      .catch((e: unknown) => this.deps.log('error', 'search runner failed', { jobId: id, error: String(e) }))
-      .finally(() => this.active.delete(id));
-  }
-
-  /** Cancels search `id` and its unfinished trials; resolves when the search has ended. */
-  async cancel(id: string): Promise<void> {
-    const s = this.active.get(id);
-    if (!s) {
-      if (TERMINAL_STATES.includes(this.deps.store.get(id).state)) return;
-      await this.cancelTrials(id);
-      return this.end(id, 'CANCELLED', 'cancelled');
-    }
-    s.cancelled = true;
-    await this.cancelTrials(id);
-    await s.done;
-  }
-
-  /** Stops every search where it is (it stays RUNNING and resumes on the next start). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    for (const wake of [...this.stopWaiters]) wake();
-    await Promise.all([...this.active.values()].map((s) => s.done));
-  }
-
-  private async run(s: ActiveSearch): Promise<void> {
+  protected override async run(s: ActiveParent): Promise<void> {
     const { store, events, log } = this.deps;
     const rec = store.get(s.id);
     let raw: Record<string, unknown>;
@@ -135,7 +72,7 @@ export class SearchRunner {
       }
     } catch (e) {
       if (this.stopped) return;
-      await this.cancelTrials(s.id);
+      await this.cancelChildren(s.id);
       await this.end(s.id, 'FAILED', `search failed: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
@@ -145,7 +82,7 @@ export class SearchRunner {
 
   /** The ranges of `stage`: as recorded, else the spec's (stage 0) or narrowed from the previous stage. */
   private async stageRanges(
-    s: ActiveSearch,
+    s: ActiveParent,
     search: SearchSpec,
     stage: number,
     previous: readonly SearchRange[],
@@ -175,7 +112,7 @@ export class SearchRunner {
 
   /** Runs `fn` over `items`, at most `n` at a time, until the search is cancelled, stopped or failed. */
   private async pool(
-    s: ActiveSearch,
+    s: ActiveParent,
     items: number[],
     n: number,
     fn: (item: number) => Promise<void>,
@@ -196,7 +133,7 @@ export class SearchRunner {
 
   /** Creates (or finds again) one trial job, waits for its end, and records it. */
   private async runTrial(
-    s: ActiveSearch,
+    s: ActiveParent,
     raw: Record<string, unknown>,
     search: SearchSpec,
     spec: JobSpec,
@@ -244,29 +181,8 @@ export class SearchRunner {
     });
   }
 
-  /** The job record once `jobId` has ended; null when the runner stops first. */
-  private whenEnded(jobId: string): Promise<JobRecord | null> {
-    const { store, events } = this.deps;
-    return new Promise((resolve) => {
-      if (this.stopped) return resolve(null);
-      const rec = store.get(jobId);
-      if (TERMINAL_STATES.includes(rec.state)) return resolve(rec);
-      // The runner records the end before it emits done, so the record read then is terminal.
-      const finish = (r: JobRecord | null) => {
-        unsubscribe();
-        this.stopWaiters.delete(wake);
-        resolve(r);
-      };
-      const wake = () => finish(null);
-      const unsubscribe = events.subscribe(jobId, (e) => {
-        if (e.type === 'done') finish(store.get(jobId));
-      });
-      this.stopWaiters.add(wake);
-    });
-  }
-
   /** Records the best trial (its spec, and its model as the search's model) and ends the search. */
-  private async finish(s: ActiveSearch, raw: Record<string, unknown>, seconds: number): Promise<void> {
+  private async finish(s: ActiveParent, raw: Record<string, unknown>, seconds: number): Promise<void> {
     const { store, checkpoints } = this.deps;
     const rec = store.get(s.id);
     const trials = rec.trials ?? [];
@@ -303,19 +219,6 @@ export class SearchRunner {
     await this.end(s.id, 'FINISHED', `best trial ${best.jobId} (${where}): val_acc ${best.valAcc}`, seconds);
   }
 
-  /** Cancels every unfinished trial of search `id`. */
-  private async cancelTrials(id: string): Promise<void> {
-    const open = this.deps.store
-      .list()
-      .filter((j) => j.parentId === id && !TERMINAL_STATES.includes(j.state));
-    for (const j of open) await this.deps.cancel(j.id);
-  }
-
-  /** Records a terminal state and tells watchers (done carries the best trial's spec). */
-  private end(id: string, state: JobState, message: string, seconds = 0): Promise<void> {
-    return endJob(this.deps, id, state, message, { seconds, samplesPerSecond: 0 });
-  }
-
   private trialsOf(id: string, stage: number): StoredTrial[] {
     return (this.deps.store.get(id).trials ?? []).filter((t) => t.stage === stage);
   }
@@ -327,12 +230,6 @@ export class SearchRunner {
       valAcc: t.valAcc,
       finished: t.state === 'FINISHED',
     }));
-  }
-
-  private serial(s: ActiveSearch, fn: () => Promise<void>): Promise<void> {
-    const run = s.chain.then(fn);
-    s.chain = run.catch(() => {});
-    return run;
   }
 }
 
