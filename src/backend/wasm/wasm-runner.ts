@@ -1,8 +1,8 @@
 /**
  * The cpu-pool threads' default kernel runner: MatMul and the three convolutions on the WebAssembly SIMD
- * GEMM (sgemm.ts), ReLU, max-pool and BiasAdd in f32x4 (memory-bound-module.ts), BiasGrad as a
- * typed-array loop (fast-loops.ts), every other kernel on its gpu.js body in gpu.js CPU mode. Float32
- * throughout. The fast kernels compute what their bodies in kernels/defs compute (held to them by the
+ * GEMM (sgemm.ts), ReLU, max-pool and BiasAdd in f32x4 (memory-bound-module.ts), BiasGrad, the losses,
+ * ReduceSum, ArgMax, Mul and Scale as typed-array loops (fast-loops.ts); a kernel in neither list runs on
+ * its gpu.js body in gpu.js CPU mode. Float32 throughout. The fast kernels compute what their bodies in kernels/defs compute (held to them by the
  * parity tests); the GEMM adds in a different but fixed order: the result depends only on the shapes.
  */
 import { kernelSpec } from '../../../kernels/all';
@@ -36,10 +36,17 @@ export class WasmRunner implements KernelRunner {
   readonly dtype = 'float32' as const;
   private readonly sgemm = new WasmSgemm();
   private fallback: GpuJsRunner | null = null;
+  private gpuJsCalls = 0;
+
+  /** How many calls went to gpu.js CPU mode (kernels in neither WASM_KERNELS nor FAST_LOOPS). */
+  get fallbackCalls(): number {
+    return this.gpuJsCalls;
+  }
 
   run<K extends KernelName>(name: K, inputs: readonly Tensor[], attrs: AttrsByKernel[K]): Tensor {
     const loop = FAST_LOOPS[name];
     if (!loop && !WASM_KERNELS.includes(name)) {
+      this.gpuJsCalls++;
       this.fallback ??= new GpuJsRunner('cpu');
       return this.fallback.run(name, inputs, attrs);
     }
@@ -58,8 +65,9 @@ export class WasmRunner implements KernelRunner {
     // outputShape and constants validate the shapes and derive the sizes, exactly as for the body.
     const shape = spec.outputShape(shapes, attrs);
     const c = spec.constants(shapes, attrs);
-    const [a, b] = inputs.map((t) => asFloat32(t.data));
-    if (loop) return { shape, data: loop([a, b], c, sizeOf(shape)) };
+    const data = inputs.map((t) => asFloat32(t.data));
+    if (loop) return { shape, data: loop(data, c, sizeOf(shape)) };
+    const [a, b] = data;
     return { shape, data: this.wasm(name, a, b, c) };
   }
 
