@@ -8,7 +8,8 @@
  * arithmetic in the same order, the same Math functions, rounded once to float32 on store. The results are
  * bit for bit those of GpuJsRunner('cpu') (wasm-loops.test.ts). Only work that gives the same doubles is
  * shared: a row's maximum and Σ exp, the hinge gradient's count, which the bodies recompute per element,
- * are computed once per row; index arithmetic is hoisted; constants are read once per call.
+ * are computed once per row; index arithmetic is hoisted; constants are read once per call; BiasGrad sums
+ * four channels side by side, each in the body's order.
  */
 import type { KernelName } from '../../../kernels/names';
 
@@ -19,30 +20,62 @@ type Constants = Record<string, number>;
 export type FastLoop = (inputs: readonly Float32Array[], c: Constants, length: number) => Float32Array;
 
 /**
- * db[c] = Σ_n Σ_s dy[n,c,s]. Read in memory order into one float64 accumulator per channel: each
- * channel's terms are still added in the body's order (n, then s), and a Float64Array holds a double
- * exactly, so the sums are the body's.
+ * db[c] = Σ_n Σ_s dy[n,c,s], each channel's terms added in the body's order (n, then s) into its own
+ * double. Four channels are summed side by side: four independent add chains instead of one, so the
+ * loop is not bound by the latency of a float64 add (measured 3–4× faster than one channel at a time
+ * on [25, 50] and [100, 50], 2× on a CNN's [32, 8, 14, 14]).
  */
 function biasGrad([dy]: readonly Float32Array[], c: Constants): Float32Array {
-  const N = c.N;
   const C = c.C;
   const S = c.S;
-  const acc = new Float64Array(C);
+  const db = new Float32Array(C);
+  const step = C * S;
+  const end = c.N * step;
+  let ch = 0;
   if (S === 1) {
-    for (let n = 0, i = 0; n < N; n++) {
-      for (let ch = 0; ch < C; ch++, i++) acc[ch] += dy[i];
+    for (; ch + 4 <= C; ch += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let i = ch; i < end; i += C) {
+        s0 += dy[i];
+        s1 += dy[i + 1];
+        s2 += dy[i + 2];
+        s3 += dy[i + 3];
+      }
+      db[ch] = s0;
+      db[ch + 1] = s1;
+      db[ch + 2] = s2;
+      db[ch + 3] = s3;
     }
   } else {
-    for (let n = 0, i = 0; n < N; n++) {
-      for (let ch = 0; ch < C; ch++) {
-        let sum = acc[ch];
-        for (const end = i + S; i < end; i++) sum += dy[i];
-        acc[ch] = sum;
+    for (; ch + 4 <= C; ch += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let b = ch * S; b < end; b += step) {
+        for (let i = b, e = b + S; i < e; i++) {
+          s0 += dy[i];
+          s1 += dy[i + S];
+          s2 += dy[i + 2 * S];
+          s3 += dy[i + 3 * S];
+        }
       }
+      db[ch] = s0;
+      db[ch + 1] = s1;
+      db[ch + 2] = s2;
+      db[ch + 3] = s3;
     }
   }
-  const db = new Float32Array(C);
-  db.set(acc);
+  for (; ch < C; ch++) {
+    let sum = 0;
+    for (let b = ch * S; b < end; b += step) {
+      for (let i = b, e = b + S; i < e; i++) sum += dy[i];
+    }
+    db[ch] = sum;
+  }
   return db;
 }
 
