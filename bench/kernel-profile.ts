@@ -4,6 +4,7 @@
  * blocks of calls. Used for the typed-array loops of fast-loops.ts (docs/wasm-kernels.md).
  *
  *   npm run build && node dist/bench/kernel-profile.js [--model mlp|svm|cnn] [--rows 25] [--calls 2000]
+ *   node dist/bench/kernel-profile.js --loops     µs per WasmRunner.run of the fast-loops.ts kernels
  *
  * mlp: 784-50-10 softmax; svm: 784-50-dropout(0.5)-10 with the SVM loss; cnn: conv5×5×8-relu-pool2-fc10.
  */
@@ -35,6 +36,73 @@ function positive(name: string, fallback: number): number {
   if (!Number.isInteger(v) || v < 1)
     throw new Error(`--${name} must be a positive integer, got ${flag(name, '')}`);
   return v;
+}
+
+/** Median µs of one f() over 5 blocks of about 50 ms each (at most 3000 calls), after a warm-up. */
+function microseconds(f: () => void): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < 200; i++) f();
+  const estimate = Number(process.hrtime.bigint() - t0) / 200;
+  for (let i = 0; i < 1000 && i * estimate < 2e8; i++) f();
+  const calls = Math.max(20, Math.min(3000, Math.round(5e7 / estimate)));
+  const blocks: number[] = [];
+  for (let b = 0; b < 5; b++) {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) f();
+    blocks.push(Number(process.hrtime.bigint() - t) / calls / 1000);
+  }
+  return blocks.sort((p, q) => p - q)[2];
+}
+
+/** The kernels of fast-loops.ts, one WasmRunner.run at a time, on scores-like shapes. */
+function profileLoops(): void {
+  const runner = new WasmRunner();
+  const rng = new Rng(9);
+  const tensor = (shape: number[], draw: () => number): Tensor => ({
+    shape,
+    data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, draw),
+  });
+  const shapes: number[][] = [
+    [25, 10],
+    [25, 50],
+    [100, 10],
+    [100, 50],
+    [25, 8, 28, 28],
+  ];
+  // Two passes; the first (not printed) warms up every kernel and path.
+  for (const pass of [0, 1]) {
+    for (const shape of shapes) {
+      const [n, c] = shape;
+      const s = tensor(shape, () => rng.uniform() * 4 - 2);
+      const mask = tensor(shape, () => (rng.uniform() > 0.5 ? 1 : 0));
+      const labels = tensor([n], () => rng.int(c));
+      const runs: [string, () => unknown][] = [
+        ['BiasGrad', () => runner.run('BiasGrad', [s], {})],
+        ['Mul', () => runner.run('Mul', [s, mask], {})],
+        ['Scale', () => runner.run('Scale', [s], { factor: 0.5 })],
+      ];
+      if (shape.length === 2) {
+        runs.push(
+          ['SoftmaxCrossEntropy', () => runner.run('SoftmaxCrossEntropy', [s, labels], {})],
+          ['SoftmaxCrossEntropyGrad', () => runner.run('SoftmaxCrossEntropyGrad', [s, labels], {})],
+          ['HingeLoss', () => runner.run('HingeLoss', [s, labels], { delta: 1 })],
+          ['HingeLossGrad', () => runner.run('HingeLossGrad', [s, labels], { delta: 1 })],
+          ['ReduceSum', () => runner.run('ReduceSum', [s], {})],
+          ['ArgMax', () => runner.run('ArgMax', [s], {})],
+        );
+      }
+      for (const [name, f] of runs) {
+        const us = microseconds(f);
+        if (pass === 1) console.log(`${name} [${shape}]: ${us.toFixed(2)} µs`);
+      }
+    }
+  }
+  runner.close();
+}
+
+if (process.argv.includes('--loops')) {
+  profileLoops();
+  process.exit(0);
 }
 
 const model = flag('model', 'mlp');
