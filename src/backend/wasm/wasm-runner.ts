@@ -2,8 +2,9 @@
  * The cpu-pool threads' default kernel runner: MatMul and the three convolutions on the WebAssembly SIMD
  * GEMM (sgemm.ts), ReLU, max-pool and BiasAdd in f32x4 (memory-bound-module.ts), BiasGrad, the losses,
  * ReduceSum, ArgMax, Mul and Scale as typed-array loops (fast-loops.ts); a kernel in neither list runs on
- * its gpu.js body in gpu.js CPU mode. Float32 throughout. The fast kernels compute what their bodies in kernels/defs compute (held to them by the
- * parity tests); the GEMM adds in a different but fixed order: the result depends only on the shapes.
+ * its gpu.js body in gpu.js CPU mode. Float32 throughout. The fast kernels compute what their bodies in
+ * kernels/defs compute (held to them by the parity tests; the loops bit for bit gpu.js CPU mode); the
+ * GEMM adds in a different but fixed order: the result depends only on the shapes.
  */
 import { kernelSpec } from '../../../kernels/all';
 import type { AttrsByKernel, KernelName } from '../../../kernels/names';
