@@ -1,10 +1,10 @@
 /**
  * The piscina thread entry of the cpu-pool backend (cpu-pool.ts). Each task is one chunk of a shard's rows:
  * the thread views the call's SharedArrayBuffer (parameters, then the shard's x, then its labels), runs the
- * chunk through its own Sequential on its own kernel runner, and returns the chunk's sums. Threads keep
- * only caches (the runner, networks by spec); no result depends on which thread ran a chunk.
+ * chunk through its own Sequential on its own kernel runner, writes the chunk's gradient sums into its slot
+ * of the same buffer and returns the loss and counts. Threads keep only caches (the runner, networks by
+ * spec); no result depends on which thread ran a chunk.
  */
-import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { KernelRunner } from '../../kernels/runner';
 import type { Data } from '../../kernels/spec';
 import { Sequential } from '../model/sequential';
@@ -19,9 +19,8 @@ export type CpuPoolRunnerKind = 'wasm' | 'gpujs-cpu' | 'reference';
 /** One chunk of a shard, as sent to a thread. Offsets and lengths count elements of the runner's dtype. */
 export interface ChunkTask {
   readonly runner: CpuPoolRunnerKind;
-  /** JSON of `spec`: the key of the thread's network cache. */
+  /** The model spec as JSON (a string clones faster than the object): the key of the network cache. */
   readonly specKey: string;
-  readonly spec: ModelSpec;
   /** Float32 (wasm, gpujs-cpu) or float64 (reference) storage shared by every chunk of one call. */
   readonly buffer: SharedArrayBuffer;
   /** Length of each parameter, in ParamInfo order; they lie back to back from element 0. */
@@ -32,13 +31,17 @@ export interface ChunkTask {
   readonly labelsOffset: number;
   /** Rows in the chunk. */
   readonly rows: number;
+  /**
+   * Training only: element offset of the chunk's gradient slot, where the thread writes every parameter's
+   * gradient sum back to back, in ParamInfo order.
+   */
+  readonly gradsOffset?: number;
   /** Training only: dropout keys, `noise.rows` being this chunk's slice of the shard's rows. */
   readonly noise?: NoiseKeys;
 }
 
-/** A chunk's gradient sums; `grads` holds every parameter's sum back to back, in ParamInfo order. */
+/** A chunk's sums; its gradients are in its slot of the call buffer (ChunkTask.gradsOffset). */
 export interface GradientChunkResult {
-  readonly grads: Data;
   readonly lossSum: number;
   readonly correct: number;
   readonly count: number;
@@ -75,7 +78,7 @@ function netFor(task: ChunkTask): Sequential {
   if (net) {
     nets.delete(task.specKey); // re-inserted below: Map order is least recently used first
   } else {
-    net = Sequential.fromSpec(task.spec);
+    net = Sequential.fromSpec(JSON.parse(task.specKey) as ModelSpec);
     if (nets.size >= MAX_NETS) nets.delete(nets.keys().next().value as string);
   }
   nets.set(task.specKey, net);
@@ -105,25 +108,20 @@ function inputsOf(task: ChunkTask) {
   return { net, params, x, labels, runner: runnerFor(task.runner) };
 }
 
-/** Σ loss, Σ gradients and #correct of one chunk, in training mode; the packed gradients are transferred. */
-export function gradientChunk(task: ChunkTask): unknown {
+/** Σ loss, Σ gradients and #correct of one chunk, in training mode; the gradients go to the chunk's slot. */
+export function gradientChunk(task: ChunkTask): GradientChunkResult {
+  if (task.gradsOffset === undefined) throw new Error('a gradient chunk needs gradsOffset');
   const { net, params, x, labels, runner } = inputsOf(task);
   const sums = net.gradientSums({ runner, training: true, noise: task.noise }, params, x, labels);
   let total = 0;
   for (const g of sums.grads) total += g.length;
-  const packed = runner.alloc(total);
+  const slot = view(task, task.gradsOffset, total);
   let offset = 0;
   for (const g of sums.grads) {
-    packed.set(g, offset);
+    slot.set(g, offset);
     offset += g.length;
   }
-  const result: GradientChunkResult = {
-    grads: packed,
-    lossSum: sums.lossSum,
-    correct: sums.correct,
-    count: sums.count,
-  };
-  return move({ [transferableSymbol]: [packed.buffer], [valueSymbol]: result });
+  return { lossSum: sums.lossSum, correct: sums.correct, count: sums.count };
 }
 
 /** Σ loss and #correct of one chunk, in test mode. */

@@ -9,9 +9,12 @@
  * CHUNK_ROWS rows is one chunk, and equals RunnerBackend on the same runner bit for bit.
  *
  * Data movement: once per call the parameters, the shard's x and its labels are copied back to back into
- * one SharedArrayBuffer of the dtype; every chunk task gets that buffer (shared, not copied) plus offsets,
- * and the model spec (a small plain object; threads cache the network by its JSON). A thread returns its
- * chunk's gradients packed into one array whose buffer is transferred, not cloned.
+ * one SharedArrayBuffer of the dtype, which also has room for every chunk's gradients; every chunk task
+ * gets that buffer (shared, not copied) plus offsets, and the model spec as its JSON (threads cache the
+ * network by it). A thread writes its chunk's gradients into the chunk's slot of the buffer and returns
+ * only the loss and counts. Call buffers are reused: a call takes a free one large enough and gives it back
+ * once every chunk of the call has settled (allocating a SharedArrayBuffer per call cost about 0.1 ms and
+ * garbage-collector time on the calling thread, which is the bottleneck of small shards).
  */
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
@@ -51,12 +54,23 @@ export interface CpuPoolOptions {
   readonly log?: (msg: string, fields: object) => void;
 }
 
-/** A call's shared storage: parameters, then x, then labels, in the backend's dtype. */
+/** Free call buffers kept for reuse (a call holds one; a worker runs a few shards at a time). */
+const MAX_FREE_BUFFERS = 8;
+
+/**
+ * A call's shared storage, in the backend's dtype: parameters, then x, then labels, then (gradient calls)
+ * one slot of Σ paramLengths values per chunk. Elements past what the call wrote hold stale values of an
+ * earlier call; nothing reads them.
+ */
 interface CallBuffer {
   readonly buffer: SharedArrayBuffer;
   readonly paramLengths: readonly number[];
   readonly xOffset: number;
   readonly labelsOffset: number;
+  /** Element offset of chunk 0's gradient slot (slot c at gradsOffset + c·paramTotal). */
+  readonly gradsOffset: number;
+  /** Σ paramLengths: the length of one gradient slot. */
+  readonly paramTotal: number;
 }
 
 /** Computes shard sums on a piscina thread pool, chunk by chunk, summed in chunk order. */
@@ -68,6 +82,8 @@ export class CpuPoolBackend implements Backend {
   private readonly runner: CpuPoolRunnerKind;
   private readonly pool: Piscina;
   private readonly specKeys = new WeakMap<ModelSpec, string>();
+  /** Call buffers no call holds, for reuse. */
+  private readonly freeBuffers: SharedArrayBuffer[] = [];
   private closing: Promise<void> | null = null;
 
   constructor(options: CpuPoolOptions = {}) {
@@ -118,7 +134,7 @@ export class CpuPoolBackend implements Backend {
     }
     const grads = net.params.map((p) => this.alloc(sizeOf(p.shape)));
     if (shard.count === 0) return { grads, lossSum: 0, correct: 0, count: 0 };
-    const call = this.share(params, shard.x, shard.labels);
+    const call = this.share(params, shard.x, shard.labels, chunksOf(shard.count));
     const results = this.runChunks<GradientChunkResult>(
       'gradientChunk',
       net,
@@ -133,18 +149,24 @@ export class CpuPoolBackend implements Backend {
     let lossSum = 0;
     let correct = 0;
     let count = 0;
-    await forEachInOrder(results, (r, chunk) => {
-      let offset = 0;
-      for (const g of grads) {
-        // Chunk 0 is copied rather than added to zeros, so that a one-chunk shard keeps its -0s.
-        if (chunk === 0) g.set(r.grads.subarray(offset, offset + g.length));
-        else for (let i = 0; i < g.length; i++) g[i] += r.grads[offset + i];
-        offset += g.length;
-      }
-      lossSum = chunk === 0 ? r.lossSum : lossSum + r.lossSum;
-      correct += r.correct;
-      count += r.count;
-    });
+    try {
+      await forEachInOrder(results, (r, chunk) => {
+        let offset = call.gradsOffset + chunk * call.paramTotal;
+        const slot = this.view(call.buffer, offset, call.paramTotal);
+        offset = 0;
+        for (const g of grads) {
+          // Chunk 0 is copied rather than added to zeros, so that a one-chunk shard keeps its -0s.
+          if (chunk === 0) g.set(slot.subarray(offset, offset + g.length));
+          else addInto(g, slot, offset);
+          offset += g.length;
+        }
+        lossSum = chunk === 0 ? r.lossSum : lossSum + r.lossSum;
+        correct += r.correct;
+        count += r.count;
+      });
+    } finally {
+      this.release(call.buffer);
+    }
     return { grads, lossSum, correct, count };
   }
 
@@ -158,14 +180,18 @@ export class CpuPoolBackend implements Backend {
     this.checkOpen();
     this.checkShard(net, params, x, labels, count);
     if (count === 0) return { lossSum: 0, correct: 0, count: 0 };
-    const call = this.share(params, x, labels);
+    const call = this.share(params, x, labels, 0);
     const results = this.runChunks<EvaluateChunkResult>('evaluateChunk', net, call, count);
     let lossSum = 0;
     let correct = 0;
-    await forEachInOrder(results, (r, chunk) => {
-      lossSum = chunk === 0 ? r.lossSum : lossSum + r.lossSum;
-      correct += r.correct;
-    });
+    try {
+      await forEachInOrder(results, (r, chunk) => {
+        lossSum = chunk === 0 ? r.lossSum : lossSum + r.lossSum;
+        correct += r.correct;
+      });
+    } finally {
+      this.release(call.buffer);
+    }
     return { lossSum, correct, count };
   }
 
@@ -199,15 +225,19 @@ export class CpuPoolBackend implements Backend {
     if (labels.length !== count) throw new Error(`expected ${count} labels, got ${labels.length}`);
   }
 
-  /** Copies parameters, x and labels once into one SharedArrayBuffer that every chunk of the call reads. */
-  private share(params: readonly Data[], x: Data, labels: Data): CallBuffer {
+  /**
+   * Copies parameters, x and labels once into a call buffer that every chunk of the call reads, with room
+   * for `gradSlots` chunks' gradients after them. Give the buffer back with release() once every chunk has
+   * settled.
+   */
+  private share(params: readonly Data[], x: Data, labels: Data, gradSlots: number): CallBuffer {
     const paramLengths = params.map((p) => p.length);
-    const xOffset = paramLengths.reduce((a, b) => a + b, 0);
+    const paramTotal = paramLengths.reduce((a, b) => a + b, 0);
+    const xOffset = paramTotal;
     const labelsOffset = xOffset + x.length;
-    const total = labelsOffset + labels.length;
-    const bytes = this.dtype === 'float32' ? Float32Array.BYTES_PER_ELEMENT : Float64Array.BYTES_PER_ELEMENT;
-    const buffer = new SharedArrayBuffer(total * bytes);
-    const all = this.dtype === 'float32' ? new Float32Array(buffer) : new Float64Array(buffer);
+    const gradsOffset = labelsOffset + labels.length;
+    const buffer = this.acquire((gradsOffset + gradSlots * paramTotal) * this.bytesPerElement());
+    const all = this.view(buffer, 0, gradsOffset);
     let offset = 0;
     for (const p of params) {
       all.set(p, offset);
@@ -215,7 +245,41 @@ export class CpuPoolBackend implements Backend {
     }
     all.set(x, xOffset);
     all.set(labels, labelsOffset);
-    return { buffer, paramLengths, xOffset, labelsOffset };
+    return { buffer, paramLengths, xOffset, labelsOffset, gradsOffset, paramTotal };
+  }
+
+  private bytesPerElement(): number {
+    return this.dtype === 'float32' ? Float32Array.BYTES_PER_ELEMENT : Float64Array.BYTES_PER_ELEMENT;
+  }
+
+  private view(buffer: SharedArrayBuffer, offset: number, length: number): Data {
+    const bytes = offset * this.bytesPerElement();
+    return this.dtype === 'float32'
+      ? new Float32Array(buffer, bytes, length)
+      : new Float64Array(buffer, bytes, length);
+  }
+
+  /** The smallest free call buffer of at least `bytes` bytes, or a new one. */
+  private acquire(bytes: number): SharedArrayBuffer {
+    let best = -1;
+    for (let i = 0; i < this.freeBuffers.length; i++) {
+      const size = this.freeBuffers[i].byteLength;
+      if (size >= bytes && (best < 0 || size < this.freeBuffers[best].byteLength)) best = i;
+    }
+    if (best >= 0) return this.freeBuffers.splice(best, 1)[0];
+    return new SharedArrayBuffer(bytes);
+  }
+
+  /** Gives a call buffer back; beyond MAX_FREE_BUFFERS the smallest free one is dropped. */
+  private release(buffer: SharedArrayBuffer): void {
+    this.freeBuffers.push(buffer);
+    if (this.freeBuffers.length > MAX_FREE_BUFFERS) {
+      let smallest = 0;
+      this.freeBuffers.forEach((b, i) => {
+        if (b.byteLength < this.freeBuffers[smallest].byteLength) smallest = i;
+      });
+      this.freeBuffers.splice(smallest, 1);
+    }
   }
 
   /** Submits every chunk of `count` rows; each promise is settled-wrapped so none rejects unhandled. */
@@ -233,12 +297,12 @@ export class CpuPoolBackend implements Backend {
       const task: ChunkTask = {
         runner: this.runner,
         specKey,
-        spec: net.spec,
         buffer: call.buffer,
         paramLengths: call.paramLengths,
         xOffset: call.xOffset + lo * net.inputSize,
         labelsOffset: call.labelsOffset + lo,
         rows: hi - lo,
+        gradsOffset: call.gradsOffset + (lo / CHUNK_ROWS) * call.paramTotal,
         noise: noise?.(lo, hi),
       };
       out.push(
@@ -259,6 +323,16 @@ export class CpuPoolBackend implements Backend {
     }
     return key;
   }
+}
+
+/** Chunks of a shard of `count` rows. */
+function chunksOf(count: number): number {
+  return Math.ceil(count / CHUNK_ROWS);
+}
+
+/** g[i] += slot[offset + i], in element order. */
+function addInto(g: Data, slot: Data, offset: number): void {
+  for (let i = 0; i < g.length; i++) g[i] += slot[offset + i];
 }
 
 type Settled<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: Error };

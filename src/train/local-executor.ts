@@ -1,6 +1,6 @@
 /** Runs a step's shards and evaluations in this process, on one Backend, over in-memory splits. */
 import type { Data } from '../../kernels/spec';
-import type { Backend } from '../backend/backend';
+import type { Backend, ShardInput } from '../backend/backend';
 import { augmentBatch, augmentedShape, centerCrop, isIdentity, type AugmentSpec } from '../data/augment';
 import { gatherBatch, type Dataset } from '../data/dataset';
 import type { Sequential } from '../model/sequential';
@@ -47,39 +47,51 @@ export class LocalExecutor implements StepExecutor {
     return this.backend.alloc(length);
   }
 
+  /**
+   * Every shard is gathered here, then all are handed to the backend at once, so a backend with several
+   * threads (cpu-pool) computes them side by side; the sums come back in shard order whatever finished
+   * first, so the trainer's reduction is unchanged. On a failure every shard is waited for (no thread still
+   * works for this step), then the first failure in shard order is thrown.
+   */
   async shardSums(
     step: number,
     _version: number,
     params: readonly Data[],
     shards: readonly ShardPlan[],
   ): Promise<GradientSums[]> {
-    const out: GradientSums[] = [];
-    for (const shard of shards) {
-      for (const i of shard.indices) {
-        if (i >= this.splits.train.count)
-          throw new RangeError(`sample index ${i} outside the training split (${this.splits.train.count})`);
-      }
-      const batch = gatherBatch(this.splits.train, shard.indices, (k) => this.backend.alloc(k));
-      if (!isIdentity(this.augment)) {
-        const keys = {
-          seed: this.seed,
-          epoch: Math.floor(step / this.itersPerEpoch),
-          sampleIndices: shard.indices,
-        };
-        const out = this.backend.alloc(shard.indices.length * this.augmentedSize());
-        batch.x = augmentBatch(this.augment, batch.x, this.splits.train.sampleShape, keys, out);
-      }
-      const rows = Array.from({ length: shard.indices.length }, (_, i) => shard.firstRow + i);
-      out.push(
-        await this.backend.gradientSums(this.net, params, {
-          x: batch.x,
-          labels: batch.labels,
-          count: shard.indices.length,
-          noise: { seed: this.seed, step, rows },
-        }),
-      );
+    const inputs = shards.map((shard) => this.shardInput(step, shard));
+    const settled = await Promise.allSettled(
+      inputs.map((input) => this.backend.gradientSums(this.net, params, input)),
+    );
+    return settled.map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    });
+  }
+
+  /** A shard's rows gathered (and augmented) from the training split, with its dropout keys. */
+  private shardInput(step: number, shard: ShardPlan): ShardInput {
+    for (const i of shard.indices) {
+      if (i >= this.splits.train.count)
+        throw new RangeError(`sample index ${i} outside the training split (${this.splits.train.count})`);
     }
-    return out;
+    const batch = gatherBatch(this.splits.train, shard.indices, (k) => this.backend.alloc(k));
+    if (!isIdentity(this.augment)) {
+      const keys = {
+        seed: this.seed,
+        epoch: Math.floor(step / this.itersPerEpoch),
+        sampleIndices: shard.indices,
+      };
+      const out = this.backend.alloc(shard.indices.length * this.augmentedSize());
+      batch.x = augmentBatch(this.augment, batch.x, this.splits.train.sampleShape, keys, out);
+    }
+    const rows = Array.from({ length: shard.indices.length }, (_, i) => shard.firstRow + i);
+    return {
+      x: batch.x,
+      labels: batch.labels,
+      count: shard.indices.length,
+      noise: { seed: this.seed, step, rows },
+    };
   }
 
   async evaluate(
