@@ -18,6 +18,7 @@ import { learningRateAt } from '../optim/schedule';
 import { createUpdateRule } from '../optim/update-rule';
 import { Rng, RngStream } from '../shared/rng';
 import type { TrainSpec } from './job-spec';
+import { sumShardsInto } from './shard-sum';
 import type { ShardPlan, StepExecutor } from './step-executor';
 import { initialTrainState, type TrainState } from './train-state';
 
@@ -199,15 +200,14 @@ export class Trainer {
     // Shard sums added in shard order, then divided once by the batch size.
     const grads = params.map((p) => this.executor.alloc(p.length));
     let lossSum = 0;
-    for (const r of results) {
-      lossSum += r.lossSum;
-      for (let i = 0; i < grads.length; i++) {
-        const g = grads[i];
-        const rg = r.grads[i];
-        for (let j = 0; j < g.length; j++) g[j] += rg[j];
-      }
-    }
-    for (const g of grads) for (let j = 0; j < g.length; j++) g[j] /= count;
+    for (const r of results) lossSum += r.lossSum;
+    grads.forEach((g, i) =>
+      sumShardsInto(
+        g,
+        results.map((r) => r.grads[i]),
+        count,
+      ),
+    );
     addRegularizationGradient(net.params, params, grads, spec.reg);
     return { cost: lossSum / count + regularizationLoss(net.params, params, spec.reg), grads };
   }
