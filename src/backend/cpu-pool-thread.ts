@@ -16,7 +16,10 @@ import { WasmRunner } from './wasm/wasm-runner';
 /** Kernel runners a pool thread can compute with. */
 export type CpuPoolRunnerKind = 'wasm' | 'gpujs-cpu' | 'reference';
 
-/** One chunk of a shard, as sent to a thread. Offsets and lengths count elements of the runner's dtype. */
+/**
+ * A task: one or more chunks of a call, computed one after another. Offsets and lengths count elements of
+ * the runner's dtype.
+ */
 export interface ChunkTask {
   readonly runner: CpuPoolRunnerKind;
   /** The model spec as JSON (a string clones faster than the object): the key of the network cache. */
@@ -25,6 +28,11 @@ export interface ChunkTask {
   readonly buffer: SharedArrayBuffer;
   /** Length of each parameter, in ParamInfo order; they lie back to back from element 0. */
   readonly paramLengths: readonly number[];
+  readonly chunks: readonly ChunkSlice[];
+}
+
+/** One chunk of a shard: where its rows lie in the call buffer. */
+export interface ChunkSlice {
   /** Element offset of the chunk's first x value; x is [rows, ...spec.input]. */
   readonly xOffset: number;
   /** Element offset of the chunk's first label. */
@@ -39,6 +47,15 @@ export interface ChunkTask {
   /** Training only: dropout keys, `noise.rows` being this chunk's slice of the shard's rows. */
   readonly noise?: NoiseKeys;
 }
+
+/** A chunk that threw: the task's later chunks are not computed. */
+export interface ChunkFailure {
+  readonly error: string;
+  readonly stack?: string;
+}
+
+/** What a task returns per chunk, in chunk order; after a failure, nothing more. */
+export type SliceResult<R> = R | ChunkFailure;
 
 /** A chunk's sums; its gradients are in its slot of the call buffer (ChunkTask.gradsOffset). */
 export interface GradientChunkResult {
@@ -91,8 +108,8 @@ function view(task: ChunkTask, offset: number, length: number): Data {
     : new Float32Array(task.buffer, offset * Float32Array.BYTES_PER_ELEMENT, length);
 }
 
-/** The chunk's network, parameter views, x tensor and labels, without copying the shared storage. */
-function inputsOf(task: ChunkTask) {
+/** The task's network, parameter views and runner, without copying the shared storage. */
+function modelOf(task: ChunkTask) {
   const net = netFor(task);
   const params: Data[] = [];
   let offset = 0;
@@ -100,32 +117,55 @@ function inputsOf(task: ChunkTask) {
     params.push(view(task, offset, length));
     offset += length;
   }
-  const x = {
-    shape: [task.rows, ...net.inputShape],
-    data: view(task, task.xOffset, task.rows * net.inputSize),
-  };
-  const labels = view(task, task.labelsOffset, task.rows);
-  return { net, params, x, labels, runner: runnerFor(task.runner) };
+  return { net, params, runner: runnerFor(task.runner) };
 }
 
-/** Σ loss, Σ gradients and #correct of one chunk, in training mode; the gradients go to the chunk's slot. */
-export function gradientChunk(task: ChunkTask): GradientChunkResult {
-  if (task.gradsOffset === undefined) throw new Error('a gradient chunk needs gradsOffset');
-  const { net, params, x, labels, runner } = inputsOf(task);
-  const sums = net.gradientSums({ runner, training: true, noise: task.noise }, params, x, labels);
-  let total = 0;
-  for (const g of sums.grads) total += g.length;
-  const slot = view(task, task.gradsOffset, total);
-  let offset = 0;
-  for (const g of sums.grads) {
-    slot.set(g, offset);
-    offset += g.length;
+/** Runs `one` on every chunk in order; a chunk that throws ends the task with its failure. */
+function eachChunk<R>(task: ChunkTask, one: (slice: ChunkSlice) => R): SliceResult<R>[] {
+  const out: SliceResult<R>[] = [];
+  for (const slice of task.chunks) {
+    try {
+      out.push(one(slice));
+    } catch (e) {
+      out.push(e instanceof Error ? { error: e.message, stack: e.stack } : { error: String(e) });
+      break;
+    }
   }
-  return { lossSum: sums.lossSum, correct: sums.correct, count: sums.count };
+  return out;
 }
 
-/** Σ loss and #correct of one chunk, in test mode. */
-export function evaluateChunk(task: ChunkTask): EvaluateChunkResult {
-  const { net, params, x, labels, runner } = inputsOf(task);
-  return net.lossSum({ runner, training: false }, params, x, labels);
+/** Σ loss, Σ gradients and #correct of each chunk, in training mode; the gradients go to its slot. */
+export function gradientChunks(task: ChunkTask): SliceResult<GradientChunkResult>[] {
+  const { net, params, runner } = modelOf(task);
+  return eachChunk(task, (slice) => {
+    if (slice.gradsOffset === undefined) throw new Error('a gradient chunk needs gradsOffset');
+    const x = {
+      shape: [slice.rows, ...net.inputShape],
+      data: view(task, slice.xOffset, slice.rows * net.inputSize),
+    };
+    const labels = view(task, slice.labelsOffset, slice.rows);
+    const sums = net.gradientSums({ runner, training: true, noise: slice.noise }, params, x, labels);
+    let total = 0;
+    for (const g of sums.grads) total += g.length;
+    const slot = view(task, slice.gradsOffset, total);
+    let offset = 0;
+    for (const g of sums.grads) {
+      slot.set(g, offset);
+      offset += g.length;
+    }
+    return { lossSum: sums.lossSum, correct: sums.correct, count: sums.count };
+  });
+}
+
+/** Σ loss and #correct of each chunk, in test mode. */
+export function evaluateChunks(task: ChunkTask): SliceResult<EvaluateChunkResult>[] {
+  const { net, params, runner } = modelOf(task);
+  return eachChunk(task, (slice) => {
+    const x = {
+      shape: [slice.rows, ...net.inputShape],
+      data: view(task, slice.xOffset, slice.rows * net.inputSize),
+    };
+    const labels = view(task, slice.labelsOffset, slice.rows);
+    return net.lossSum({ runner, training: false }, params, x, labels);
+  });
 }

@@ -28,10 +28,13 @@ import { GradpoolError } from '../shared/errors';
 import type { Backend, EvalSums, ShardInput } from './backend';
 import { sgemmModule } from './wasm/sgemm';
 import type {
+  ChunkFailure,
+  ChunkSlice,
   ChunkTask,
   CpuPoolRunnerKind,
   EvaluateChunkResult,
   GradientChunkResult,
+  SliceResult,
 } from './cpu-pool-thread';
 
 /** Rows per chunk: the unit of work of a pool thread, and of the fixed summation order. */
@@ -127,47 +130,71 @@ export class CpuPoolBackend implements Backend {
   }
 
   async gradientSums(net: Sequential, params: readonly Data[], shard: ShardInput): Promise<GradientSums> {
+    return (await this.gradientSumsOfShards(net, params, [shard]))[0];
+  }
+
+  /**
+   * Every shard's sums, exactly as gradientSums returns them one by one, from one call buffer (the
+   * parameters copied once) and at most one task per thread: the chunks of all shards, in shard order, are
+   * cut into `threads` contiguous groups. Each shard's chunks are still added in chunk order.
+   */
+  async gradientSumsOfShards(
+    net: Sequential,
+    params: readonly Data[],
+    shards: readonly ShardInput[],
+  ): Promise<GradientSums[]> {
     this.checkOpen();
-    this.checkShard(net, params, shard.x, shard.labels, shard.count);
-    if (shard.noise.rows.length !== shard.count) {
-      throw new Error(`noise.rows has ${shard.noise.rows.length} entries for a shard of ${shard.count} rows`);
+    for (const shard of shards) {
+      this.checkShard(net, params, shard.x, shard.labels, shard.count);
+      if (shard.noise.rows.length !== shard.count) {
+        throw new Error(
+          `noise.rows has ${shard.noise.rows.length} entries for a shard of ${shard.count} rows`,
+        );
+      }
     }
-    const grads = net.params.map((p) => this.alloc(sizeOf(p.shape)));
-    if (shard.count === 0) return { grads, lossSum: 0, correct: 0, count: 0 };
-    const call = this.share(params, shard.x, shard.labels, chunksOf(shard.count));
-    const results = this.runChunks<GradientChunkResult>(
-      'gradientChunk',
-      net,
-      call,
-      shard.count,
-      (lo, hi) => ({
-        seed: shard.noise.seed,
-        step: shard.noise.step,
-        rows: shard.noise.rows.slice(lo, hi),
-      }),
+    const out = shards.map(() => ({
+      grads: net.params.map((p) => this.alloc(sizeOf(p.shape))),
+      lossSum: 0,
+      correct: 0,
+      count: 0,
+    }));
+    const chunks = chunksOf(shards.map((s) => s.count));
+    if (chunks.length === 0) return out;
+    const call = this.share(
+      params,
+      shards.map((s) => s.x),
+      shards.map((s) => s.labels),
+      chunks.length,
     );
-    let lossSum = 0;
-    let correct = 0;
-    let count = 0;
+    const slices = chunks.map((c, i): ChunkSlice => {
+      const noise = shards[c.shard].noise;
+      return {
+        ...this.sliceOf(net, call, c),
+        gradsOffset: call.gradsOffset + i * call.paramTotal,
+        noise: { seed: noise.seed, step: noise.step, rows: noise.rows.slice(c.lo, c.hi) },
+      };
+    });
     try {
-      await forEachInOrder(results, (r, chunk) => {
-        let offset = call.gradsOffset + chunk * call.paramTotal;
-        const slot = this.view(call.buffer, offset, call.paramTotal);
-        offset = 0;
-        for (const g of grads) {
-          // Chunk 0 is copied rather than added to zeros, so that a one-chunk shard keeps its -0s.
-          if (chunk === 0) g.set(slot.subarray(offset, offset + g.length));
+      await this.runGroups<GradientChunkResult>('gradientChunks', net, call, chunks, slices, (r, i) => {
+        const c = chunks[i];
+        const sums = out[c.shard];
+        const first = c.lo === 0;
+        const slot = this.view(call.buffer, call.gradsOffset + i * call.paramTotal, call.paramTotal);
+        let offset = 0;
+        for (const g of sums.grads) {
+          // A shard's first chunk is copied rather than added to zeros, so a one-chunk shard keeps its -0s.
+          if (first) g.set(slot.subarray(offset, offset + g.length));
           else addInto(g, slot, offset);
           offset += g.length;
         }
-        lossSum = chunk === 0 ? r.lossSum : lossSum + r.lossSum;
-        correct += r.correct;
-        count += r.count;
+        sums.lossSum = first ? r.lossSum : sums.lossSum + r.lossSum;
+        sums.correct += r.correct;
+        sums.count += r.count;
       });
     } finally {
       this.release(call.buffer);
     }
-    return { grads, lossSum, correct, count };
+    return out;
   }
 
   async evaluate(
@@ -180,13 +207,14 @@ export class CpuPoolBackend implements Backend {
     this.checkOpen();
     this.checkShard(net, params, x, labels, count);
     if (count === 0) return { lossSum: 0, correct: 0, count: 0 };
-    const call = this.share(params, x, labels, 0);
-    const results = this.runChunks<EvaluateChunkResult>('evaluateChunk', net, call, count);
+    const call = this.share(params, [x], [labels], 0);
+    const chunks = chunksOf([count]);
+    const slices = chunks.map((c) => this.sliceOf(net, call, c));
     let lossSum = 0;
     let correct = 0;
     try {
-      await forEachInOrder(results, (r, chunk) => {
-        lossSum = chunk === 0 ? r.lossSum : lossSum + r.lossSum;
+      await this.runGroups<EvaluateChunkResult>('evaluateChunks', net, call, chunks, slices, (r, i) => {
+        lossSum = i === 0 ? r.lossSum : lossSum + r.lossSum;
         correct += r.correct;
       });
     } finally {
@@ -226,26 +254,38 @@ export class CpuPoolBackend implements Backend {
   }
 
   /**
-   * Copies parameters, x and labels once into a call buffer that every chunk of the call reads, with room
-   * for `gradSlots` chunks' gradients after them. Give the buffer back with release() once every chunk has
-   * settled.
+   * Copies the parameters, the shards' x (back to back, in shard order) and their labels once into a call
+   * buffer that every chunk of the call reads, with room for `gradSlots` chunks' gradients after them. Give
+   * the buffer back with release() once every chunk has settled.
    */
-  private share(params: readonly Data[], x: Data, labels: Data, gradSlots: number): CallBuffer {
+  private share(
+    params: readonly Data[],
+    xs: readonly Data[],
+    labels: readonly Data[],
+    gradSlots: number,
+  ): CallBuffer {
     const paramLengths = params.map((p) => p.length);
     const paramTotal = paramLengths.reduce((a, b) => a + b, 0);
     const xOffset = paramTotal;
-    const labelsOffset = xOffset + x.length;
-    const gradsOffset = labelsOffset + labels.length;
+    const labelsOffset = xs.reduce((at, x) => at + x.length, xOffset);
+    const gradsOffset = labels.reduce((at, l) => at + l.length, labelsOffset);
     const buffer = this.acquire((gradsOffset + gradSlots * paramTotal) * this.bytesPerElement());
     const all = this.view(buffer, 0, gradsOffset);
     let offset = 0;
-    for (const p of params) {
-      all.set(p, offset);
-      offset += p.length;
+    for (const part of [...params, ...xs, ...labels]) {
+      all.set(part, offset);
+      offset += part.length;
     }
-    all.set(x, xOffset);
-    all.set(labels, labelsOffset);
     return { buffer, paramLengths, xOffset, labelsOffset, gradsOffset, paramTotal };
+  }
+
+  /** Where chunk `c`'s rows lie in the call buffer (its x and labels; the shards' rows are back to back). */
+  private sliceOf(net: Sequential, call: CallBuffer, c: CallChunk): ChunkSlice {
+    return {
+      xOffset: call.xOffset + c.row * net.inputSize,
+      labelsOffset: call.labelsOffset + c.row,
+      rows: c.hi - c.lo,
+    };
   }
 
   private bytesPerElement(): number {
@@ -282,37 +322,61 @@ export class CpuPoolBackend implements Backend {
     }
   }
 
-  /** Submits every chunk of `count` rows; each promise is settled-wrapped so none rejects unhandled. */
-  private runChunks<R>(
-    name: 'gradientChunk' | 'evaluateChunk',
+  /**
+   * Runs the chunks as at most `threads` tasks of contiguous chunks, and calls `add` on each chunk's result
+   * in chunk order as soon as it and all earlier ones are in. On a failure it waits for every task to
+   * settle (so no thread still works for this call), then throws the first failure in chunk order, naming
+   * the chunk's rows within its shard.
+   */
+  private async runGroups<R extends object>(
+    name: 'gradientChunks' | 'evaluateChunks',
     net: Sequential,
     call: CallBuffer,
-    count: number,
-    noise?: (lo: number, hi: number) => ChunkTask['noise'],
-  ): Promise<Settled<R>>[] {
+    chunks: readonly CallChunk[],
+    slices: readonly ChunkSlice[],
+    add: (value: R, chunk: number) => void,
+  ): Promise<void> {
     const specKey = this.specKey(net.spec);
-    const out: Promise<Settled<R>>[] = [];
-    for (let lo = 0; lo < count; lo += CHUNK_ROWS) {
-      const hi = Math.min(count, lo + CHUNK_ROWS);
+    const groups = Math.min(this.threads, slices.length);
+    const tasks: { first: number; result: Promise<Settled<readonly SliceResult<R>[]>> }[] = [];
+    for (let g = 0, first = 0; g < groups; g++) {
+      // Sizes differ by at most one, the larger groups first.
+      const size = Math.floor(slices.length / groups) + (g < slices.length % groups ? 1 : 0);
       const task: ChunkTask = {
         runner: this.runner,
         specKey,
         buffer: call.buffer,
         paramLengths: call.paramLengths,
-        xOffset: call.xOffset + lo * net.inputSize,
-        labelsOffset: call.labelsOffset + lo,
-        rows: hi - lo,
-        gradsOffset: call.gradsOffset + (lo / CHUNK_ROWS) * call.paramTotal,
-        noise: noise?.(lo, hi),
+        chunks: slices.slice(first, first + size),
       };
-      out.push(
-        (this.pool.run(task, { name }) as Promise<R>).then(
+      const last = first + size - 1;
+      tasks.push({
+        first,
+        result: (this.pool.run(task, { name }) as Promise<SliceResult<R>[]>).then(
           (value) => ({ ok: true as const, value }),
-          (error: unknown) => ({ ok: false as const, error: chunkError(this.name, lo, hi, count, error) }),
+          (error: unknown) => ({
+            ok: false as const,
+            error: chunkError(this.name, chunks[first], chunks[last], error),
+          }),
         ),
-      );
+      });
+      first += size;
     }
-    return out;
+    for (const { first, result } of tasks) {
+      const r = await result;
+      const failure = !r.ok
+        ? r.error
+        : r.value.reduce<Error | null>((found, v, k) => {
+            if (found || !isFailure(v)) return found;
+            const c = chunks[first + k];
+            return chunkError(this.name, c, c, Object.assign(new Error(v.error), { stack: v.stack }));
+          }, null);
+      if (failure) {
+        await Promise.all(tasks.map((t) => t.result));
+        throw failure;
+      }
+      if (r.ok) r.value.forEach((v, k) => add(v as R, first + k));
+    }
   }
 
   private specKey(spec: ModelSpec): string {
@@ -325,9 +389,31 @@ export class CpuPoolBackend implements Backend {
   }
 }
 
-/** Chunks of a shard of `count` rows. */
-function chunksOf(count: number): number {
-  return Math.ceil(count / CHUNK_ROWS);
+/** Rows [lo, hi) of shard `shard`, whose row lo is row `row` of the call's x. */
+interface CallChunk {
+  readonly shard: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly row: number;
+  /** Rows in the shard. */
+  readonly of: number;
+}
+
+/** The chunks of shards of these row counts, in shard order: each shard cut every CHUNK_ROWS rows. */
+function chunksOf(counts: readonly number[]): CallChunk[] {
+  const out: CallChunk[] = [];
+  let row = 0;
+  counts.forEach((count, shard) => {
+    for (let lo = 0; lo < count; lo += CHUNK_ROWS) {
+      out.push({ shard, lo, hi: Math.min(count, lo + CHUNK_ROWS), row: row + lo, of: count });
+    }
+    row += count;
+  });
+  return out;
+}
+
+function isFailure(v: object): v is ChunkFailure {
+  return 'error' in v;
 }
 
 /** g[i] += slot[offset + i], in element order. */
@@ -338,31 +424,18 @@ function addInto(g: Data, slot: Data, offset: number): void {
 type Settled<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: Error };
 
 /**
- * Calls `add` on each chunk's result in chunk order, as soon as it and all earlier ones are in. On a failure
- * it waits for every chunk to settle (so no thread still works for this call), then throws the first
- * failure in chunk order.
+ * A thread's error, naming the backend and the rows of the chunks it hit (from `from` to `to`, within
+ * their shard); the thread's own message is kept.
  */
-async function forEachInOrder<R>(
-  results: readonly Promise<Settled<R>>[],
-  add: (value: R, chunk: number) => void,
-): Promise<void> {
-  for (let chunk = 0; chunk < results.length; chunk++) {
-    const r = await results[chunk];
-    if (!r.ok) {
-      await Promise.all(results);
-      throw r.error;
-    }
-    add(r.value, chunk);
-  }
-}
-
-/** A thread's error, naming the backend and the chunk's rows; the thread's own message is kept. */
-function chunkError(backend: string, lo: number, hi: number, count: number, error: unknown): Error {
+function chunkError(backend: string, from: CallChunk, to: CallChunk, error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
   // Row indices in the thread's message count from the chunk's first row.
-  const wrapped = new Error(
-    `${backend}: the chunk of rows ${lo}..${hi - 1} (of ${count}) failed; in it, ${message}`,
-  );
+  const rows =
+    from.shard === to.shard
+      ? `rows ${from.lo}..${to.hi - 1} (of ${from.of})`
+      : `shard ${from.shard} row ${from.lo} to shard ${to.shard} row ${to.hi - 1}`;
+  const what = from === to ? `the chunk of ${rows}` : `the chunks of ${rows}`;
+  const wrapped = new Error(`${backend}: ${what} failed; in it, ${message}`);
   if (error instanceof Error && error.stack) wrapped.stack = `${wrapped.message}\n${error.stack}`;
   return wrapped;
 }

@@ -48,7 +48,8 @@ export class LocalExecutor implements StepExecutor {
   }
 
   /**
-   * Every shard is gathered here, then all are handed to the backend at once, so a backend with several
+   * Every shard is gathered here, then all are handed to the backend at once (gradientSumsOfShards where
+   * the backend has it, else one gradientSums call per shard, concurrently), so a backend with several
    * threads (cpu-pool) computes them side by side; the sums come back in shard order whatever finished
    * first, so the trainer's reduction is unchanged. On a failure every shard is waited for (no thread still
    * works for this step), then the first failure in shard order is thrown.
@@ -60,6 +61,9 @@ export class LocalExecutor implements StepExecutor {
     shards: readonly ShardPlan[],
   ): Promise<GradientSums[]> {
     const inputs = shards.map((shard) => this.shardInput(step, shard));
+    if (this.backend.gradientSumsOfShards) {
+      return this.backend.gradientSumsOfShards(this.net, params, inputs);
+    }
     const settled = await Promise.allSettled(
       inputs.map((input) => this.backend.gradientSums(this.net, params, input)),
     );

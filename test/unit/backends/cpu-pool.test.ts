@@ -202,6 +202,42 @@ describe('cpu-pool backend', function () {
     assert.equal(gotEval.correct, wantEval.correct);
   });
 
+  it('gradientSumsOfShards: each shard bit for bit its own gradientSums, with 1, 2 and 3 threads', async () => {
+    const params = initParams(net, 7, (n) => new Float32Array(n));
+    // Shards of 0, 1, 32, 33 and 70 rows (0, 1, 1, 2 and 3 chunks), each with its own rows and positions.
+    const shards = [25, 0, 1, 32, 33, 70].map((count, k) => {
+      const s = shardOf(net, count, (n) => new Float32Array(n), 20 + k);
+      return { ...s, noise: { ...s.noise, rows: s.noise.rows.map((r) => r + 100 * k) } };
+    });
+    const one = pool(1);
+    const want = [];
+    for (const s of shards) want.push(await one.gradientSums(net, params, s));
+    for (const threads of [1, 2, 3]) {
+      const got = await pool(threads).gradientSumsOfShards(net, params, shards);
+      assert.equal(got.length, shards.length);
+      got.forEach((g, k) => assertBitIdentical(g, want[k], `${threads} threads, shard ${k}`));
+    }
+    assert.deepEqual(await one.gradientSumsOfShards(net, params, []), []);
+  });
+
+  it('gradientSumsOfShards names the shard rows of a failing chunk and keeps working', async () => {
+    const b = pool(2);
+    const params = initParams(net, 7, (n) => new Float32Array(n));
+    const shards = [
+      shardOf(net, 40, (n) => new Float32Array(n), 1),
+      shardOf(net, 70, (n) => new Float32Array(n), 2),
+    ];
+    const want = await b.gradientSumsOfShards(net, params, shards);
+    const bad = { ...shards[1], labels: Float32Array.from(shards[1].labels) };
+    bad.labels[65] = 12;
+    await assert.rejects(
+      b.gradientSumsOfShards(net, params, [shards[0], bad]),
+      /cpu-pool: the chunk of rows 64\.\.69 \(of 70\) failed; in it, label 1 is 12; labels must be integers in \[0, 4\)/,
+    );
+    const again = await b.gradientSumsOfShards(net, params, shards);
+    again.forEach((g, k) => assertBitIdentical(g, want[k], `after a failed call, shard ${k}`));
+  });
+
   it('returns zero sums for an empty shard without asking a thread', async () => {
     const params = initParams(net, 7, (n) => new Float32Array(n));
     const sums = await pool(1).gradientSums(
