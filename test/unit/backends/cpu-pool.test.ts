@@ -210,7 +210,7 @@ describe('cpu-pool backend', function () {
       return { ...s, noise: { ...s.noise, rows: s.noise.rows.map((r) => r + 100 * k) } };
     });
     const one = pool(1);
-    const want = [];
+    const want: GradientSums[] = [];
     for (const s of shards) want.push(await one.gradientSums(net, params, s));
     for (const threads of [1, 2, 3]) {
       const got = await pool(threads).gradientSumsOfShards(net, params, shards);
