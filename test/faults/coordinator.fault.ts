@@ -19,9 +19,10 @@ import { join } from 'node:path';
 import { decodeState } from '../../src/coordinator/checkpoint-store';
 import { GradpoolError } from '../../src/shared/errors';
 import { matches, referenceFingerprint, smallSpec, waitFor, type Proc } from '../helpers/cluster';
-import { netnsUnavailable, sh, sweepStale } from '../helpers/netns';
+import { sh } from '../helpers/netns';
 import { at, FaultEnv } from './fault-env';
 import { pass, scenario, type FaultRow } from './report';
+import { faultSuite } from './suite';
 
 /** Checkpoint files of a job, newest first. */
 function checkpoints(dataDir: string, jobId: string): { file: string; iteration: number }[] {
@@ -64,35 +65,15 @@ describe('fault suite: the coordinator', function () {
   let env: FaultEnv;
   let mounted: string | null = null;
 
-  before(async function () {
-    const why = await netnsUnavailable();
-    if (why) {
-      console.error(`fault suite skipped: ${why}`);
-      this.skip();
-    }
-    await sweepStale();
-  });
-  beforeEach(() => (env = new FaultEnv()));
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(env.cluster.tails());
-    try {
-      await env.cleanup();
-    } finally {
+  faultSuite((e) => (env = e), {
+    afterCleanup: async () => {
       if (mounted) {
         await sh('umount', ['-l', mounted]).catch(() => {});
         rmSync(mounted, { recursive: true, force: true });
         mounted = null;
       }
-    }
+    },
   });
-
-  async function finishes(row: FaultRow, jobId: string, spec: object): Promise<void> {
-    const end = await env.cluster.waitJobEnd(jobId, 180_000);
-    const reference = await referenceFingerprint(spec);
-    row.jobsLost = end.job.state === 'FINISHED' && end.fingerprint === reference ? 0 : 1;
-    assert.equal(end.job.state, 'FINISHED', end.job.message);
-    assert.equal(end.fingerprint, reference);
-  }
 
   /** Milliseconds from `t0` until `worker` logged that its stream to the coordinator ended. */
   async function workerNoticed(worker: Proc, t0: number): Promise<number> {
@@ -123,18 +104,15 @@ describe('fault suite: the coordinator', function () {
       'job record durable; runs after restart; fault-free fingerprint',
     );
     const spec = smallSpec(201, { epochs: 2 });
-    void referenceFingerprint(spec);
-    await env.startCoordinator();
-    const [a] = await env.startWorkers(['a', 'b']);
-    const jobId = await env.cluster.submit(spec, 'accepted');
-    row.jobsAccepted = 1;
+    const { jobId, workers } = await env.startJob(row, spec, 'accepted', ['a', 'b']);
+    const [a] = workers;
     const { t0, second } = await crashAndRestart(row, a);
     const started = await second
       .waitForLog('job started', { jobId }, 30_000)
       .catch(() => second.waitForLog('job resumed', { jobId }, 1000));
     await env.progressPast(jobId, Number(started.iteration));
     row.recoveryMs = Date.now() - t0;
-    await finishes(row, jobId, spec);
+    await env.finishes(row, jobId, spec);
     assert.deepEqual(
       (await env.cluster.client().listJobs()).map((j) => j.id),
       [jobId],
@@ -168,9 +146,9 @@ describe('fault suite: the coordinator', function () {
     assert.equal(resumed.iteration, newest.iteration);
     await env.progressPast(jobA, newest.iteration);
     row.recoveryMs = Date.now() - t0;
-    await finishes(row, jobA, specA);
+    await env.finishes(row, jobA, specA);
     const rowB = { ...row, jobsLost: 0 };
-    await finishes(rowB, jobB, specB);
+    await env.finishes(rowB, jobB, specB);
     row.jobsLost += rowB.jobsLost;
     row.observed = `job A resumed at its checkpoint (iteration ${newest.iteration}), B resumed or restarted; both fault-free fingerprints`;
     pass(row);
@@ -182,11 +160,8 @@ describe('fault suite: the coordinator', function () {
       'previous valid checkpoint used; temp removed; fault-free fingerprint',
     );
     const spec = bigSpec(204);
-    void referenceFingerprint(spec);
-    await env.startCoordinator({ checkpointEvery: 1 });
-    const [a] = await env.startWorkers(['a', 'b']);
-    const jobId = await env.cluster.submit(spec, 'torn');
-    row.jobsAccepted = 1;
+    const { jobId, workers } = await env.startJob(row, spec, 'torn', ['a', 'b'], { checkpointEvery: 1 });
+    const [a] = workers;
     const dir = join(env.cluster.dataDir, 'checkpoints', jobId);
     let torn: string | null = null;
     let t0 = 0;
@@ -227,7 +202,7 @@ describe('fault suite: the coordinator', function () {
     await env.progressPast(jobId, valid.iteration);
     row.recoveryMs = Date.now() - t0;
     await second.waitForLog('temp file of an interrupted write removed', { file: torn }, 60_000);
-    await finishes(row, jobId, spec);
+    await env.finishes(row, jobId, spec);
     assert.deepEqual(temps(env.cluster.dataDir), []);
     row.observed = `killed with ${torn.split('/').pop()} half-written (${row.faults} kill(s) to hit one); resumed at iteration ${valid.iteration}; temp removed; fault-free fingerprint`;
     pass(row);
@@ -239,11 +214,10 @@ describe('fault suite: the coordinator', function () {
       'exit 0; checkpoint at the current iteration; resume there; fault-free fingerprint',
     );
     const spec = smallSpec(205, { epochs: 4 });
-    void referenceFingerprint(spec);
-    await env.startCoordinator({ checkpointEvery: 1_000_000 });
-    const [a] = await env.startWorkers(['a', 'b']);
-    const jobId = await env.cluster.submit(spec, 'term');
-    row.jobsAccepted = 1;
+    const { jobId, workers } = await env.startJob(row, spec, 'term', ['a', 'b'], {
+      checkpointEvery: 1_000_000,
+    });
+    const [a] = workers;
     await env.cluster.waitJob(jobId, 'mid-epoch', (j) => j.iteration >= 14 && j.iteration % 12 >= 2);
     const first = env.coordinator;
     const t0 = Date.now();
@@ -263,7 +237,7 @@ describe('fault suite: the coordinator', function () {
     assert.equal(resumed.iteration, saved.iteration);
     await env.progressPast(jobId, Number(saved.iteration));
     row.recoveryMs = Date.now() - t0;
-    await finishes(row, jobId, spec);
+    await env.finishes(row, jobId, spec);
     row.observed = `stopped cleanly (exit 0) in ${row.detectionMs} ms with a checkpoint at iteration ${String(saved.iteration)}; resumed there; fault-free fingerprint`;
     pass(row);
   });
@@ -274,11 +248,8 @@ describe('fault suite: the coordinator', function () {
       'fallback to previous, then restart from scratch; fault-free fingerprint',
     );
     const spec = smallSpec(206, { epochs: 4 });
-    void referenceFingerprint(spec);
-    await env.startCoordinator({ checkpointEvery: 4 });
-    const [a] = await env.startWorkers(['a', 'b']);
-    const jobId = await env.cluster.submit(spec, 'corrupt');
-    row.jobsAccepted = 1;
+    const { jobId, workers } = await env.startJob(row, spec, 'corrupt', ['a', 'b'], { checkpointEvery: 4 });
+    const [a] = workers;
     await env.cluster.waitJob(
       jobId,
       'two checkpoints',
@@ -323,7 +294,7 @@ describe('fault suite: the coordinator', function () {
     const restarted = await third.waitForLog('job started', { jobId }, 30_000);
     assert.equal(restarted.iteration, 0);
     void a;
-    await finishes(row, jobId, spec);
+    await env.finishes(row, jobId, spec);
     row.observed = `newest rejected (checksum) in ${row.detectionMs} ms, resumed at ${previous.iteration}; with all ${all.length} corrupt: restarted at 0; fault-free fingerprint`;
     pass(row);
   });
@@ -373,7 +344,7 @@ describe('fault suite: the coordinator', function () {
     );
     await env.progressPast(jobId, held);
     row.recoveryMs = Date.now() - freedAt;
-    await finishes(row, jobId, spec);
+    await env.finishes(row, jobId, spec);
     for (const c of checkpoints(dataDir, jobId)) decodeState(readFileSync(c.file));
     assert.deepEqual(temps(dataDir), []);
     for (const f of readdirSync(join(dataDir, 'jobs')))

@@ -4,8 +4,10 @@
  * their veth. Built on the e2e Cluster (processes, logs, bounded waits) and torn down completely by
  * cleanup(), even after a failure.
  */
+import { strict as assert } from 'node:assert';
 import {
   Cluster,
+  referenceFingerprint,
   TERMINAL,
   waitFor,
   type CoordinatorOptions,
@@ -14,6 +16,7 @@ import {
   type Proc,
 } from '../helpers/cluster';
 import { NetLab, type Host } from '../helpers/netns';
+import type { FaultRow } from './report';
 
 /** Milliseconds since the epoch of a log line's timestamp. */
 export const at = (l: LogLine): number => Date.parse(l.ts);
@@ -28,6 +31,26 @@ export class FaultEnv {
   /** Starts the coordinator (bound to 0.0.0.0 so that every host reaches it, with /metrics). */
   startCoordinator(opts: CoordinatorOptions = {}): Promise<CoordinatorProc> {
     return this.cluster.startCoordinator({ host: '0.0.0.0', metricsPort: 0, ...opts });
+  }
+
+  /**
+   * A scenario's start: the fault-free reference run of `spec` begins in the background (finishes()
+   * awaits it), the coordinator starts with `opts`, workers `workerIds` start on hosts of their own, and
+   * `spec` is submitted as `requestId` and counted in `row` as accepted.
+   */
+  async startJob(
+    row: FaultRow,
+    spec: object,
+    requestId: string,
+    workerIds: readonly string[],
+    opts: CoordinatorOptions = {},
+  ): Promise<{ jobId: string; workers: Proc[] }> {
+    void referenceFingerprint(spec);
+    await this.startCoordinator(opts);
+    const workers = await this.startWorkers(workerIds);
+    const jobId = await this.cluster.submit(spec, requestId);
+    row.jobsAccepted = 1;
+    return { jobId, workers };
   }
 
   /** A sample of the current coordinator's /metrics (e.g. `gradpool_reissued_tasks_total`). */
@@ -96,6 +119,15 @@ export class FaultEnv {
   async progressPast(jobId: string, iteration: number, timeoutMs = 90_000): Promise<number> {
     await this.cluster.waitJob(jobId, `iteration > ${iteration}`, (j) => j.iteration > iteration, timeoutMs);
     return Date.now();
+  }
+
+  /** Waits for the end of `jobId`, checks the fingerprint, and fills the row's job columns. */
+  async finishes(row: FaultRow, jobId: string, spec: object): Promise<void> {
+    const end = await this.cluster.waitJobEnd(jobId, 180_000);
+    const reference = await referenceFingerprint(spec);
+    row.jobsLost = end.job.state === 'FINISHED' && end.fingerprint === reference ? 0 : 1;
+    assert.equal(end.job.state, 'FINISHED', end.job.message);
+    assert.equal(end.fingerprint, reference);
   }
 
   /** The job's current iteration (retrying while the coordinator restarts). */

@@ -5,9 +5,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { referenceFingerprint, settlesWithin, smallSpec, type Proc } from '../helpers/cluster';
-import { netnsUnavailable, sweepStale, type Host } from '../helpers/netns';
-import { FaultEnv } from './fault-env';
+import type { Host } from '../helpers/netns';
+import type { FaultEnv } from './fault-env';
 import { pass, scenario } from './report';
+import { faultSuite } from './suite';
 
 const CLIENTS = 5;
 const JOBS_PER_CLIENT = 4;
@@ -17,19 +18,7 @@ const DEADLINE_MS = 420_000;
 describe('fault suite: load', function () {
   let env: FaultEnv;
 
-  before(async function () {
-    const why = await netnsUnavailable();
-    if (why) {
-      console.error(`fault suite skipped: ${why}`);
-      this.skip();
-    }
-    await sweepStale();
-  });
-  beforeEach(() => (env = new FaultEnv()));
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(env.cluster.tails());
-    await env.cleanup();
-  });
+  faultSuite((e) => (env = e));
 
   it('20 concurrent jobs from 5 clients with watchers all finish with their fingerprints', async function () {
     this.timeout(DEADLINE_MS + 120_000);

@@ -21,10 +21,10 @@ import { clientChannel, tokenSha256, type ClientSecurity } from '../../src/trans
 import { protos } from '../../src/transport/proto';
 import { statusOf as grpcStatusOf } from '../../src/transport/status';
 import { referenceFingerprint, settlesWithin, smallSpec, TERMINAL, waitFor } from '../helpers/cluster';
-import { netnsUnavailable, sweepStale } from '../helpers/netns';
 import { Pki, type CertFiles } from '../helpers/pki';
-import { FaultEnv } from './fault-env';
+import type { FaultEnv } from './fault-env';
 import { pass, scenario } from './report';
+import { faultSuite } from './suite';
 
 const TOKENS = {
   alice: 'alice-fault-token-3c9e1f7a5b2d',
@@ -204,27 +204,15 @@ describe('fault suite: unauthenticated and wrongly-credentialed calls', function
   let pki: Pki;
   let foreign: Pki;
 
-  before(async function () {
-    const why = await netnsUnavailable();
-    if (why) {
-      console.error(`fault suite skipped: ${why}`);
-      this.skip();
-    }
-    await sweepStale();
-  });
-  beforeEach(() => {
-    env = new FaultEnv();
-    pki = new Pki('gradpool-fault-ca');
-    foreign = new Pki('foreign-ca');
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(env.cluster.tails());
-    try {
-      await env.cleanup();
-    } finally {
+  faultSuite((e) => (env = e), {
+    beforeEach: () => {
+      pki = new Pki('gradpool-fault-ca');
+      foreign = new Pki('foreign-ca');
+    },
+    afterCleanup: () => {
       pki.cleanup();
       foreign.cleanup();
-    }
+    },
   });
 
   it('bad credentials, roles, TLS and limits are refused with their status while a job runs untouched', async function () {

@@ -5,10 +5,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { matches, referenceFingerprint, smallSpec, type LogLine } from '../helpers/cluster';
-import { netnsUnavailable, sweepStale } from '../helpers/netns';
 import { ROGUE_MODES, RogueWorker } from '../helpers/rogue-worker';
 import { at, FaultEnv } from './fault-env';
 import { pass, scenario, type FaultRow } from './report';
+import { faultSuite } from './suite';
 
 /** True when `l` shows the coordinator taking a task away from `workerId` (re-issue or duplicate). */
 function tookTaskFrom(l: LogLine, workerId: string): boolean {
@@ -24,29 +24,20 @@ describe('fault suite: workers on separate hosts', function () {
   let env: FaultEnv;
   let rogue: RogueWorker | null = null;
 
-  before(async function () {
-    const why = await netnsUnavailable();
-    if (why) {
-      console.error(`fault suite skipped: ${why}`);
-      this.skip();
-    }
-    await sweepStale();
-  });
-  beforeEach(() => (env = new FaultEnv()));
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(env.cluster.tails());
-    await rogue?.close();
-    rogue = null;
-    await env.cleanup();
+  faultSuite((e) => (env = e), {
+    beforeCleanup: async () => {
+      await rogue?.close();
+      rogue = null;
+    },
   });
 
-  /** Waits for the end of `jobId`, checks the fingerprint, and fills the row's job columns. */
-  async function finishes(row: FaultRow, jobId: string, spec: object): Promise<void> {
-    const end = await env.cluster.waitJobEnd(jobId, 180_000);
-    const reference = await referenceFingerprint(spec);
-    row.jobsLost = end.job.state === 'FINISHED' && end.fingerprint === reference ? 0 : 1;
-    assert.equal(end.job.state, 'FINISHED', end.job.message);
-    assert.equal(end.fingerprint, reference);
+  /** Once `jobId` is past iteration 4, injects one fault (counted in `row`); returns when (Date.now()). */
+  async function faultMidEpoch(row: FaultRow, jobId: string, inject: () => unknown): Promise<number> {
+    await env.cluster.waitJob(jobId, 'iteration >= 5', (j) => j.iteration >= 5);
+    const t0 = Date.now();
+    await inject();
+    row.faults = 1;
+    return t0;
   }
 
   /** Detection (fault → first reaction in the coordinator's log) and recovery (fault → a step after it). */
@@ -67,19 +58,13 @@ describe('fault suite: workers on separate hosts', function () {
   it('worker kill -9 mid-epoch: its shards are re-issued and the job finishes', async () => {
     const row = scenario('worker kill -9 (SIGKILL) mid-epoch', 'shards re-issued; fault-free fingerprint');
     const spec = smallSpec(101, { epochs: 4 });
-    void referenceFingerprint(spec);
-    await env.startCoordinator();
-    const [, , victim] = await env.startWorkers(['a', 'b', 'c']);
-    const jobId = await env.cluster.submit(spec, 'kill9');
-    row.jobsAccepted = 1;
-    await env.cluster.waitJob(jobId, 'iteration >= 5', (j) => j.iteration >= 5);
-    const t0 = Date.now();
-    victim.kill('SIGKILL');
-    row.faults = 1;
+    const { jobId, workers } = await env.startJob(row, spec, 'kill9', ['a', 'b', 'c']);
+    const [, , victim] = workers;
+    const t0 = await faultMidEpoch(row, jobId, () => victim.kill('SIGKILL'));
     await measure(row, jobId, t0, 'c unregistered', (l) =>
       matches(l, 'worker unregistered', { workerId: 'c' }),
     );
-    await finishes(row, jobId, spec);
+    await env.finishes(row, jobId, spec);
     assert.equal(victim.signal, 'SIGKILL');
     row.observed = `c unregistered (stream reset); ${await env.metric('gradpool_reissued_tasks_total')} task(s) re-issued; FINISHED with the fault-free fingerprint`;
     pass(row);
@@ -88,12 +73,9 @@ describe('fault suite: workers on separate hosts', function () {
   it('worker SIGTERM: it hands back its queued shard, finishes the current one, exits 0', async () => {
     const row = scenario('worker SIGTERM (graceful)', 'exit 0; no lease waited out; fault-free fingerprint');
     const spec = smallSpec(102, { epochs: 4 });
-    void referenceFingerprint(spec);
     // A lease this long would show: any shard lost with the worker would stall the job for a minute.
-    await env.startCoordinator({ leaseMs: 60_000 });
-    const [, , leaving] = await env.startWorkers(['a', 'b', 'c']);
-    const jobId = await env.cluster.submit(spec, 'term');
-    row.jobsAccepted = 1;
+    const { jobId, workers } = await env.startJob(row, spec, 'term', ['a', 'b', 'c'], { leaseMs: 60_000 });
+    const [, , leaving] = workers;
     await env.cluster.waitJob(jobId, 'iteration >= 5', (j) => j.iteration >= 5);
     // Catch it holding a shard: frozen until the job stalls on it, then SIGTERM and thawed together.
     await env.cluster.freezeHoldingTask(leaving, jobId);
@@ -104,7 +86,7 @@ describe('fault suite: workers on separate hosts', function () {
     await measure(row, jobId, t0, 'c draining or gone', (l) => tookTaskFrom(l, 'c'));
     await leaving.waitExit(30_000);
     assert.equal(leaving.code, 0, leaving.tail());
-    await finishes(row, jobId, spec);
+    await env.finishes(row, jobId, spec);
     const logs = env.coordinator.logs().filter((l) => at(l) >= t0);
     assert.ok(!logs.some((l) => l.msg === 'lease expired; task re-issued'), 'a lease was waited out');
     const handedBack = logs.filter(
@@ -123,17 +105,11 @@ describe('fault suite: workers on separate hosts', function () {
       'lease expiry/duplication; fault-free fingerprint; thawed worker used again',
     );
     const spec = smallSpec(103, { epochs: 4 });
-    void referenceFingerprint(spec);
-    await env.startCoordinator({ leaseMs: 2000 });
-    const [, , frozen] = await env.startWorkers(['a', 'b', 'c']);
-    const jobId = await env.cluster.submit(spec, 'stop');
-    row.jobsAccepted = 1;
-    await env.cluster.waitJob(jobId, 'iteration >= 5', (j) => j.iteration >= 5);
-    const t0 = Date.now();
-    frozen.kill('SIGSTOP');
-    row.faults = 1;
+    const { jobId, workers } = await env.startJob(row, spec, 'stop', ['a', 'b', 'c'], { leaseMs: 2000 });
+    const [, , frozen] = workers;
+    const t0 = await faultMidEpoch(row, jobId, () => frozen.kill('SIGSTOP'));
     await measure(row, jobId, t0, 'a task taken from c', (l) => tookTaskFrom(l, 'c'));
-    await finishes(row, jobId, spec);
+    await env.finishes(row, jobId, spec);
     assert.ok(frozen.alive);
     const logs = env.coordinator.logs().filter((l) => at(l) >= t0);
     const taken = new Set(logs.filter((l) => tookTaskFrom(l, 'c') && l.task).map((l) => String(l.task)));
@@ -158,15 +134,9 @@ describe('fault suite: workers on separate hosts', function () {
       'its tasks re-issued; fault-free fingerprint; rejoins when healed',
     );
     const spec = smallSpec(104, { epochs: 12 });
-    void referenceFingerprint(spec);
-    await env.startCoordinator({ leaseMs: 2000 });
-    const [, , cut] = await env.startWorkers(['a', 'b', 'c']);
-    const jobId = await env.cluster.submit(spec, 'partition');
-    row.jobsAccepted = 1;
-    await env.cluster.waitJob(jobId, 'iteration >= 5', (j) => j.iteration >= 5);
-    const t0 = Date.now();
-    await env.lab.partition(env.host('c'));
-    row.faults = 1;
+    const { jobId, workers } = await env.startJob(row, spec, 'partition', ['a', 'b', 'c'], { leaseMs: 2000 });
+    const [, , cut] = workers;
+    const t0 = await faultMidEpoch(row, jobId, () => env.lab.partition(env.host('c')));
     await measure(row, jobId, t0, 'a task taken from c', (l) => tookTaskFrom(l, 'c'));
     // The worker's keepalive gives the stream up (about 5 s): then heal.
     await cut.waitForLog('stream to coordinator ended; reconnecting', {}, 30_000);
@@ -183,7 +153,7 @@ describe('fault suite: workers on separate hosts', function () {
         matches(l, 'shard result received', { workerId: 'c', jobId }),
       );
     }
-    await finishes(row, jobId, spec);
+    await env.finishes(row, jobId, spec);
     assert.ok(cut.alive);
     row.observed =
       `tasks of c re-issued after ${row.detectionMs} ms; c's keepalive dropped the stream after ${workerNoticedMs} ms; ` +
@@ -197,15 +167,10 @@ describe('fault suite: workers on separate hosts', function () {
       'duplicate wins; late result ignored; fault-free fingerprint',
     );
     const spec = smallSpec(105, { epochs: 4 });
-    void referenceFingerprint(spec);
-    await env.startCoordinator({ leaseMs: 6000 }); // straggler threshold: 3 s
-    const [, , slow] = await env.startWorkers(['a', 'b', 'c']);
-    const jobId = await env.cluster.submit(spec, 'straggler');
-    row.jobsAccepted = 1;
-    await env.cluster.waitJob(jobId, 'iteration >= 5', (j) => j.iteration >= 5);
-    const t0 = Date.now();
-    slow.kill('SIGSTOP');
-    row.faults = 1;
+    // A 6 s lease: straggler threshold 3 s.
+    const { jobId, workers } = await env.startJob(row, spec, 'straggler', ['a', 'b', 'c'], { leaseMs: 6000 });
+    const [, , slow] = workers;
+    const t0 = await faultMidEpoch(row, jobId, () => slow.kill('SIGSTOP'));
     const dup = await measure(
       row,
       jobId,
@@ -219,7 +184,7 @@ describe('fault suite: workers on separate hosts', function () {
     const late = await env.firstLog(at(dup), 'the late result of c ignored', (l) =>
       matches(l, 'stale or duplicate result ignored', { workerId: 'c' }),
     );
-    await finishes(row, jobId, spec);
+    await env.finishes(row, jobId, spec);
     assert.ok(at(late) > at(dup));
     row.observed = `task ${String(dup.task)} duplicated after ${row.detectionMs} ms; duplicate's result accepted, c's late result ignored; fault-free fingerprint`;
     pass(row);
@@ -252,7 +217,7 @@ describe('fault suite: workers on separate hosts', function () {
     row.faults = 1;
     row.badInputs = rogue.sent.length;
     for (const mode of ROGUE_MODES) assert.ok(rogue.sent.includes(mode), `never sent ${mode}`);
-    await finishes(row, jobId, spec);
+    await env.finishes(row, jobId, spec);
     assert.ok(coordinator.alive);
     const invalid = await env.metric('gradpool_invalid_results_total');
     row.observed = `${rogue.sent.length} bad results (${rogue.sent.join(', ')}); ${invalid} rejected, rest ignored as stale/duplicate; rogue dropped with FAILED_PRECONDITION; fault-free fingerprint`;
