@@ -9,20 +9,11 @@ import {
   type LeasedTask,
   type StepContext,
   type TaskSpec,
-  type WorkerLink,
 } from '../../../src/coordinator/scheduler';
 import { closeOnSignal } from '../../../src/coordinator/shutdown';
 import type { Level } from '../../../src/shared/log';
 import { FakeClock } from './fake-clock';
-
-class FakeWorker implements WorkerLink {
-  readonly sent: LeasedTask[] = [];
-  constructor(readonly id: string) {}
-  send(task: LeasedTask): void {
-    this.sent.push(task);
-  }
-  disconnect(): void {}
-}
+import { FakeWorker } from './fake-worker';
 
 const ctx: StepContext = { jobId: 'j', step: 2, version: 2, paramLengths: [2] };
 const shards = (n: number): TaskSpec[] =>

@@ -10,18 +10,9 @@ import {
   type LeasedTask,
   type StepContext,
   type TaskSpec,
-  type WorkerLink,
 } from '../../../src/coordinator/scheduler';
 import { FakeClock } from './fake-clock';
-
-class FakeWorker implements WorkerLink {
-  readonly sent: LeasedTask[] = [];
-  constructor(readonly id: string) {}
-  send(task: LeasedTask): void {
-    this.sent.push(task);
-  }
-  disconnect(): void {}
-}
+import { FakeWorker } from './fake-worker';
 
 const ctxAt = (step: number): StepContext => ({ jobId: 'j-1', step, version: step, paramLengths: [2] });
 

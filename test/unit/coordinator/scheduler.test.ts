@@ -5,25 +5,9 @@ import {
   type LeasedTask,
   type StepContext,
   type TaskSpec,
-  type WorkerLink,
 } from '../../../src/coordinator/scheduler';
 import { FakeClock } from './fake-clock';
-
-/** A worker that records what it was sent. */
-class FakeWorker implements WorkerLink {
-  readonly sent: LeasedTask[] = [];
-  disconnected: string | null = null;
-  constructor(readonly id: string) {}
-  send(task: LeasedTask): void {
-    this.sent.push(task);
-  }
-  disconnect(reason: string): void {
-    this.disconnected = reason;
-  }
-  get last(): LeasedTask {
-    return this.sent[this.sent.length - 1];
-  }
-}
+import { FakeWorker } from './fake-worker';
 
 const ctx: StepContext = { jobId: 'j-1', step: 4, version: 4, paramLengths: [3, 2] };
 
