@@ -14,6 +14,7 @@ import { Sequential } from '../../../src/model/sequential';
 import { parseModelSpec } from '../../../src/model/spec';
 import type { GradientSums } from '../../../src/model/types';
 import { Rng } from '../../../src/shared/rng';
+import { assertBitIdentical, closeAfterEach, sumsAndEvaluations } from '../../helpers/backend-checks';
 import { relativeError } from '../../helpers/gradcheck';
 
 /** conv-relu-pool-affine-relu-dropout-affine on 2×6×6 images, 4 classes. */
@@ -58,28 +59,12 @@ function rowsOf(net: Sequential, shard: ShardInput, lo: number, hi: number): Sha
   };
 }
 
-const bits = (d: Data) => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
-
-function assertBitIdentical(a: GradientSums, b: GradientSums, what: string): void {
-  assert.deepEqual(a.grads.map(bits), b.grads.map(bits), `${what}: gradients differ`);
-  assert.ok(Object.is(a.lossSum, b.lossSum), `${what}: lossSum ${a.lossSum} vs ${b.lossSum}`);
-  assert.equal(a.correct, b.correct, `${what}: correct`);
-  assert.equal(a.count, b.count, `${what}: count`);
-}
-
 describe('cpu-pool backend', function () {
   this.timeout(120_000);
   const net = smallCnn();
-  const backends: CpuPoolBackend[] = [];
-  const pool = (threads: number, runner: 'gpujs-cpu' | 'reference' = 'gpujs-cpu') => {
-    const b = new CpuPoolBackend({ threads, runner });
-    backends.push(b);
-    return b;
-  };
-
-  afterEach(async () => {
-    await Promise.all(backends.splice(0).map((b) => b.close()));
-  });
+  const backends = closeAfterEach<CpuPoolBackend>();
+  const pool = (threads: number, runner: 'gpujs-cpu' | 'reference' = 'gpujs-cpu') =>
+    backends.keep(new CpuPoolBackend({ threads, runner }));
 
   it('starts with the requested threads and names its runner and dtype', () => {
     const a = pool(2);
@@ -107,14 +92,8 @@ describe('cpu-pool backend', function () {
   it('gives bit-identical gradient sums and evaluations with 1, 2 and 3 threads (gpujs-cpu, dropout)', async () => {
     const params = initParams(net, 7, (n) => new Float32Array(n));
     const shard = shardOf(net, 100, (n) => new Float32Array(n));
-    const runs = await Promise.all(
-      [1, 2, 3].map(async (threads) => {
-        const b = pool(threads);
-        const sums = await b.gradientSums(net, params, shard);
-        const evals = await b.evaluate(net, params, shard.x, shard.labels, shard.count);
-        return { sums, evals };
-      }),
-    );
+    const pools = [1, 2, 3].map((threads) => pool(threads));
+    const runs = await sumsAndEvaluations(net, params, shard, pools);
     assert.equal(runs[0].sums.count, 100);
     for (const [i, r] of runs.entries()) {
       assertBitIdentical(r.sums, runs[0].sums, `${i + 1} threads vs 1`);
@@ -130,7 +109,7 @@ describe('cpu-pool backend', function () {
     const params = initParams(net, 8, (n) => new Float32Array(n));
     const shard = shardOf(net, 70, (n) => new Float32Array(n), 4);
     const got = await pool(2).gradientSums(net, params, shard);
-    const gotEval = await backends[0].evaluate(net, params, shard.x, shard.labels, shard.count);
+    const gotEval = await backends.open[0].evaluate(net, params, shard.x, shard.labels, shard.count);
 
     const runner = new RunnerBackend(new GpuJsRunner('cpu'));
     try {

@@ -14,6 +14,7 @@ import { Sequential } from '../../../src/model/sequential';
 import { parseModelSpec } from '../../../src/model/spec';
 import type { GradientSums } from '../../../src/model/types';
 import { Rng } from '../../../src/shared/rng';
+import { assertBitIdentical, closeAfterEach, sumsAndEvaluations } from '../../helpers/backend-checks';
 
 /** Same measure and bound as parity.test.ts (see wasm-sgemm.test.ts for the measured errors). */
 const FLOAT32_TOLERANCE = 1e-4;
@@ -62,15 +63,6 @@ function shardOf(net: Sequential, count: number, alloc: (n: number) => Data, see
   return { x, labels, count, noise: { seed: 13, step: 2, rows } };
 }
 
-const bits = (d: Data) => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
-
-function assertBitIdentical(a: GradientSums, b: GradientSums, what: string): void {
-  assert.deepEqual(a.grads.map(bits), b.grads.map(bits), `${what}: gradients differ`);
-  assert.ok(Object.is(a.lossSum, b.lossSum), `${what}: lossSum ${a.lossSum} vs ${b.lossSum}`);
-  assert.equal(a.correct, b.correct, `${what}: correct`);
-  assert.equal(a.count, b.count, `${what}: count`);
-}
-
 function parityError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let diff = 0;
   let scale = 1;
@@ -84,16 +76,8 @@ function parityError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('cpu-pool on the wasm SIMD runner', function () {
   this.timeout(120_000);
-  const backends: { close(): Promise<void> }[] = [];
-  const pool = (threads: number) => {
-    const b = new CpuPoolBackend({ threads });
-    backends.push(b);
-    return b;
-  };
-
-  afterEach(async () => {
-    await Promise.all(backends.splice(0).map((b) => b.close()));
-  });
+  const backends = closeAfterEach();
+  const pool = (threads: number) => backends.keep(new CpuPoolBackend({ threads }));
 
   it('is the default runner: float32, named cpu-pool', () => {
     const b = pool(1);
@@ -118,14 +102,8 @@ describe('cpu-pool on the wasm SIMD runner', function () {
       const net = make();
       const params = initParams(net, 7, (n) => new Float32Array(n));
       const shard = shardOf(net, 100, (n) => new Float32Array(n));
-      const runs = await Promise.all(
-        [1, 2, 3].map(async (threads) => {
-          const b = pool(threads);
-          const sums = await b.gradientSums(net, params, shard);
-          const evals = await b.evaluate(net, params, shard.x, shard.labels, shard.count);
-          return { sums, evals };
-        }),
-      );
+      const pools = [1, 2, 3].map((threads) => pool(threads));
+      const runs = await sumsAndEvaluations(net, params, shard, pools);
       for (const [i, r] of runs.entries()) {
         assertBitIdentical(r.sums, runs[0].sums, `${i + 1} threads vs 1`);
         assert.ok(Object.is(r.evals.lossSum, runs[0].evals.lossSum));
@@ -164,8 +142,7 @@ describe('cpu-pool on the wasm SIMD runner', function () {
     const params = initParams(net, 8, (n) => new Float32Array(n));
     const shard = shardOf(net, 70, (n) => new Float32Array(n), 4);
     const got = await pool(2).gradientSums(net, params, shard);
-    const runner = new RunnerBackend(new WasmRunner());
-    backends.push(runner);
+    const runner = backends.keep(new RunnerBackend(new WasmRunner()));
     const chunks: GradientSums[] = [];
     for (let lo = 0; lo < 70; lo += CHUNK_ROWS) {
       const hi = Math.min(70, lo + CHUNK_ROWS);
