@@ -54,6 +54,47 @@ describe('gradpool with TLS and tokens (processes)', function () {
     return p;
   }
 
+  /** Starts the coordinator (port 0, its data directory, --json, then `args`); waits until it listens. */
+  async function startCoordinator(args: string[]) {
+    const coordinator = start('coordinator', [
+      'coordinator',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--json',
+      ...args,
+    ]);
+    const listening = await waitFor(
+      'the coordinator to listen',
+      () => {
+        assert.ok(coordinator.alive, 'the coordinator exited');
+        return coordinator.events().find((e) => e.type === 'listening');
+      },
+      20_000,
+    );
+    return { coordinator, listening, address: `127.0.0.1:${String(listening.port)}` };
+  }
+
+  /** Starts worker `id` (named `worker <id>`) dialing `address` with the credential flags `creds`. */
+  const startWorker = (address: string, id: string, creds: string[]): Proc =>
+    start(`worker ${id}`, ['worker', '--coordinator', address, '--id', id, '--backend', BACKEND, ...creds]);
+
+  /** Runs `gradpool submit --watch --json` of `spec` (written to a file first) with the flags `creds`. */
+  function submitWatch(spec: object, address: string, creds: string[]): Promise<Proc> {
+    const specFile = join(pki.dir, 'spec.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    return run('gradpool submit', [
+      'submit',
+      specFile,
+      '--coordinator',
+      address,
+      '--watch',
+      '--json',
+      ...creds,
+    ]);
+  }
+
   it('trains over TLS with token-authenticated workers, keeps client tokens out of the worker plane, and never shows a secret', async () => {
     const server = pki.issue('coordinator', 'server');
     const tokens = pki.tokensFile([
@@ -65,13 +106,7 @@ describe('gradpool with TLS and tokens (processes)', function () {
     writeFileSync(aliceFile, ALICE + '\n');
     writeFileSync(workerFile, WORKER + '\n');
 
-    const coordinator = start('coordinator', [
-      'coordinator',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--json',
+    const { coordinator, listening, address } = await startCoordinator([
       '--tls-cert',
       server.cert,
       '--tls-key',
@@ -81,68 +116,23 @@ describe('gradpool with TLS and tokens (processes)', function () {
       '--health-port',
       '0',
     ]);
-    const listening = await waitFor(
-      'the coordinator to listen',
-      () => {
-        assert.ok(coordinator.alive, 'the coordinator exited');
-        return coordinator.events().find((e) => e.type === 'listening');
-      },
-      20_000,
-    );
-    const address = `127.0.0.1:${String(listening.port)}`;
     assert.ok(Number(listening.healthPort) > 0, 'a health port');
     const tls = ['--tls-ca', pki.ca];
 
-    for (const id of ['w1', 'w2']) {
-      start(`worker ${id}`, [
-        'worker',
-        '--coordinator',
-        address,
-        '--id',
-        id,
-        '--backend',
-        BACKEND,
-        ...tls,
-        '--token-file',
-        workerFile,
-      ]);
-    }
+    for (const id of ['w1', 'w2']) startWorker(address, id, [...tls, '--token-file', workerFile]);
     await Promise.all(
       ['w1', 'w2'].map((id) => coordinator.waitForLog('worker registered', { workerId: id }, 30_000)),
     );
 
     // A worker holding a client token is refused, and says why.
-    const intruder = start('worker intruder', [
-      'worker',
-      '--coordinator',
-      address,
-      '--id',
-      'intruder',
-      '--backend',
-      BACKEND,
-      ...tls,
-      '--token',
-      ALICE,
-    ]);
+    const intruder = startWorker(address, 'intruder', [...tls, '--token', ALICE]);
     const refusal = await intruder.waitForLog("coordinator refused this worker's credentials", {}, 30_000);
     assert.match(String(refusal.details), /needs the worker role/);
     assert.ok(!coordinator.logs().some((l) => l.msg === 'worker registered' && l.workerId === 'intruder'));
     await intruder.destroy();
 
     const spec = smallSpec(41);
-    const specFile = join(pki.dir, 'spec.json');
-    writeFileSync(specFile, JSON.stringify(spec));
-    const submit = await run('gradpool submit', [
-      'submit',
-      specFile,
-      '--coordinator',
-      address,
-      '--watch',
-      '--json',
-      ...tls,
-      '--token-file',
-      aliceFile,
-    ]);
+    const submit = await submitWatch(spec, address, [...tls, '--token-file', aliceFile]);
     assert.equal(submit.code, 0, 'submit --watch exit code');
     const done = submit.events().find((e) => e.type === 'done');
     assert.ok(done, 'a done event');
@@ -216,13 +206,7 @@ describe('gradpool with TLS and tokens (processes)', function () {
       { name: 'pool', roles: ['worker'], certCommonName: 'gradpool-worker' },
       { name: 'alice', roles: ['submit', 'read'], certCommonName: 'alice' },
     ]);
-    const coordinator = start('coordinator', [
-      'coordinator',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--json',
+    const { coordinator, address } = await startCoordinator([
       '--tls-cert',
       server.cert,
       '--tls-key',
@@ -232,15 +216,6 @@ describe('gradpool with TLS and tokens (processes)', function () {
       '--tokens',
       tokens,
     ]);
-    const listening = await waitFor(
-      'the coordinator to listen',
-      () => {
-        assert.ok(coordinator.alive, 'the coordinator exited');
-        return coordinator.events().find((e) => e.type === 'listening');
-      },
-      20_000,
-    );
-    const address = `127.0.0.1:${String(listening.port)}`;
     const as = (c: { cert: string; key: string }) => [
       '--tls-ca',
       pki.ca,
@@ -250,43 +225,15 @@ describe('gradpool with TLS and tokens (processes)', function () {
       c.key,
     ];
 
-    start('worker w1', [
-      'worker',
-      '--coordinator',
-      address,
-      '--id',
-      'w1',
-      '--backend',
-      BACKEND,
-      ...as(workerCert),
-    ]);
+    startWorker(address, 'w1', as(workerCert));
     await coordinator.waitForLog('worker registered', { workerId: 'w1' }, 30_000);
     // alice's certificate is trusted by TLS but is no worker.
-    const intruder = start('worker intruder', [
-      'worker',
-      '--coordinator',
-      address,
-      '--id',
-      'intruder',
-      '--backend',
-      BACKEND,
-      ...as(aliceCert),
-    ]);
+    const intruder = startWorker(address, 'intruder', as(aliceCert));
     await intruder.waitForLog("coordinator refused this worker's credentials", {}, 30_000);
     await intruder.destroy();
 
     const spec = smallSpec(41);
-    const specFile = join(pki.dir, 'spec.json');
-    writeFileSync(specFile, JSON.stringify(spec));
-    const submit = await run('gradpool submit', [
-      'submit',
-      specFile,
-      '--coordinator',
-      address,
-      '--watch',
-      '--json',
-      ...as(aliceCert),
-    ]);
+    const submit = await submitWatch(spec, address, as(aliceCert));
     assert.equal(submit.code, 0, 'submit --watch exit code');
     const done = submit.events().find((e) => e.type === 'done');
     assert.equal(
