@@ -3,7 +3,7 @@
  * stats and draws the same crops and flips, so 1 and 3 workers give the in-process fingerprint.
  */
 import { strict as assert } from 'node:assert';
-import { Cluster, referenceFingerprint } from '../helpers/cluster';
+import { Cluster, clusterPerTest, referenceFingerprint } from '../helpers/cluster';
 
 /** A small CNN on 24×24 random crops of mean-subtracted MNIST (2 epochs, 3 shards per batch). */
 const SPEC = {
@@ -26,12 +26,7 @@ const SPEC = {
 describe('augmentation and preprocessing with real processes', function () {
   this.timeout(120_000);
   let cluster: Cluster;
-
-  beforeEach(() => (cluster = new Cluster()));
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(cluster.tails());
-    await cluster.cleanup();
-  });
+  clusterPerTest((c) => (cluster = c));
 
   it('gives the in-process fingerprint with 1 and 3 worker processes', async () => {
     const reference = referenceFingerprint(SPEC, 100_000);

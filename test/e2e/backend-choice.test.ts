@@ -4,16 +4,12 @@
  * `gradpool jobs`. Bad `--backend` values are refused with exit code 2 before anything starts.
  */
 import { strict as assert } from 'node:assert';
-import { Cluster, smallSpec } from '../helpers/cluster';
+import { Cluster, clusterPerTest, smallSpec } from '../helpers/cluster';
 
 describe('backend choice per worker', function () {
   this.timeout(180_000);
   let cluster: Cluster;
-  beforeEach(() => (cluster = new Cluster()));
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(cluster.tails());
-    await cluster.cleanup();
-  });
+  clusterPerTest((c) => (cluster = c));
 
   it('reports the measured auto choice and the gpu fallback in gradpool jobs', async () => {
     const coordinator = await cluster.startCoordinator();

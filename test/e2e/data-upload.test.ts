@@ -53,18 +53,7 @@ describe('uploaded datasets with real processes (CLI)', function () {
 
   /** A worker process with its own cache directory; waits until the coordinator registered it. */
   async function worker(id: string, cacheDir: string): Promise<Proc> {
-    const address = cluster.coordinator!.address;
-    const w = cluster.spawnCli([
-      'worker',
-      '--coordinator',
-      address,
-      '--id',
-      id,
-      '--backend',
-      BACKEND,
-      '--cache-dir',
-      cacheDir,
-    ]);
+    const w = cluster.startWorker(id, undefined, { extraArgs: ['--cache-dir', cacheDir] });
     await cluster.waitRegistered(id);
     return w;
   }

@@ -11,7 +11,14 @@ import * as grpc from '@grpc/grpc-js';
 import { GradpoolError } from '../../src/shared/errors';
 import { clientOptions } from '../../src/transport/channel-options';
 import { protos } from '../../src/transport/proto';
-import { Cluster, matches, referenceFingerprint, smallSpec, type LogLine } from '../helpers/cluster';
+import {
+  Cluster,
+  clusterPerTest,
+  type LogLine,
+  matches,
+  referenceFingerprint,
+  smallSpec,
+} from '../helpers/cluster';
 
 /** Shard results the coordinator received for `jobId`, in arrival order, with their log index. */
 function shardResults(
@@ -49,12 +56,7 @@ async function rejectsWith(
 describe('distributed training with real processes', function () {
   this.timeout(90_000);
   let cluster: Cluster;
-
-  beforeEach(() => (cluster = new Cluster()));
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(cluster.tails());
-    await cluster.cleanup();
-  });
+  clusterPerTest((c) => (cluster = c));
 
   it('gives the in-process fingerprint with 1, 2 and 3 worker processes', async () => {
     const spec = smallSpec(11);

@@ -1,6 +1,6 @@
 /** `gradpool eval JOB --split test`: evaluated by the workers, every test look counted durably. */
 import { strict as assert } from 'node:assert';
-import { Cluster } from '../helpers/cluster';
+import { Cluster, clusterPerTest } from '../helpers/cluster';
 
 const SPEC = {
   name: 'eval',
@@ -12,11 +12,7 @@ const SPEC = {
 describe('gradpool eval', function () {
   this.timeout(120_000);
   let cluster: Cluster;
-  beforeEach(() => (cluster = new Cluster()));
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(cluster.tails());
-    await cluster.cleanup();
-  });
+  clusterPerTest((c) => (cluster = c));
 
   it('evaluates the test split twice with the same accuracy, counting and warning on the second look', async () => {
     const coordinator = await cluster.startCoordinator();

@@ -15,7 +15,7 @@ import { splitDataset } from '../../src/data/split';
 import { accuracyOf, ExportedModel, type ExportDocument } from '../../src/train/exported-model';
 import { parseJobSpec } from '../../src/train/job-spec';
 import { loadJobDataAndStats } from '../../src/train/run-job';
-import { Cluster } from '../helpers/cluster';
+import { Cluster, clusterPerTest } from '../helpers/cluster';
 
 const SPEC = {
   name: 'export-preprocess',
@@ -31,11 +31,7 @@ const SPEC = {
 describe('gradpool export / predict: preprocessing stored with the model', function () {
   this.timeout(300_000);
   let cluster: Cluster;
-  beforeEach(() => (cluster = new Cluster()));
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(cluster.tails());
-    await cluster.cleanup();
-  });
+  clusterPerTest((c) => (cluster = c));
 
   it('classifies raw test images through the export exactly as Evaluate does, with the training split’s stats', async () => {
     const coordinator = await cluster.startCoordinator();

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJobSpec } from '../../src/train/job-spec';
 import { loadJobData } from '../../src/train/run-job';
-import { BACKEND, Cluster, matches } from '../helpers/cluster';
+import { BACKEND, Cluster, clusterPerTest, matches } from '../helpers/cluster';
 
 const FOLDS = 3;
 
@@ -43,11 +43,7 @@ function sampleStd(xs: readonly number[]): number {
 describe('k-fold cross-validation jobs', function () {
   this.timeout(300_000);
   let cluster: Cluster;
-  beforeEach(() => (cluster = new Cluster()));
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(cluster.tails());
-    await cluster.cleanup();
-  });
+  clusterPerTest((c) => (cluster = c));
 
   it('trains k fold jobs on disjoint validation folds and reports the mean and spread of their val accuracy', async () => {
     const coordinator = await cluster.startCoordinator();

@@ -6,7 +6,14 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cluster, matches, referenceFingerprint, smallSpec, waitFor } from '../helpers/cluster';
+import {
+  Cluster,
+  clusterPerTest,
+  matches,
+  referenceFingerprint,
+  smallSpec,
+  waitFor,
+} from '../helpers/cluster';
 
 /** Iterations of the checkpoint files of a job, newest first. */
 function checkpointIterations(dataDir: string, jobId: string): number[] {
@@ -36,12 +43,7 @@ async function scrape(url: string): Promise<string> {
 describe('operations with real processes', function () {
   this.timeout(120_000);
   let cluster: Cluster;
-
-  beforeEach(() => (cluster = new Cluster()));
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(cluster.tails());
-    await cluster.cleanup();
-  });
+  clusterPerTest((c) => (cluster = c));
 
   it('a worker on SIGTERM hands back its queued shard, finishes the current one and exits 0; nothing waits for a lease', async () => {
     const spec = smallSpec(61, { epochs: 3 });

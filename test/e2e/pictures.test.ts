@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { weightGridPng } from '../../src/report/weight-grid';
-import { Cluster } from '../helpers/cluster';
+import { Cluster, clusterPerTest } from '../helpers/cluster';
 
 const SPEC = {
   name: 'pictures',
@@ -27,11 +27,7 @@ function png(path: string): PNG {
 describe('pictures of distributed jobs', function () {
   this.timeout(120_000);
   let cluster: Cluster;
-  beforeEach(() => (cluster = new Cluster()));
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(cluster.tails());
-    await cluster.cleanup();
-  });
+  clusterPerTest((c) => (cluster = c));
 
   it('train --workers 1 --pictures DIR writes the loss, accuracy and weight pictures at the end', async () => {
     const dir = join(cluster.scratch, 'pics');

@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { selectBackend } from '../../src/backend/select';
 import { parseJobSpec } from '../../src/train/job-spec';
 import { runJob } from '../../src/train/run-job';
-import { BACKEND, Cluster, matches } from '../helpers/cluster';
+import { BACKEND, Cluster, clusterPerTest, matches } from '../helpers/cluster';
 
 /** The recipe's two-layer net (784-50-10, gaussian 1e-4 init) on 2000 MNIST digits. */
 const BASE = {
@@ -79,12 +79,7 @@ async function handSweep(): Promise<{ lr: number; valAcc: number }[]> {
 describe('gradpool search with real processes', function () {
   this.timeout(300_000);
   let cluster: Cluster;
-
-  beforeEach(() => (cluster = new Cluster()));
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(cluster.tails());
-    await cluster.cleanup();
-  });
+  clusterPerTest((c) => (cluster = c));
 
   it('finds the hand sweep’s decade, stops exploding trials early, and runs trials at once on 3 workers', async () => {
     const sweepStarted = Date.now();

@@ -570,3 +570,16 @@ export function smallSpec(seed: number, overrides: { epochs?: number; subset?: n
     },
   };
 }
+
+/**
+ * Mocha hooks for the enclosing describe: a new Cluster before each test (handed to `set`), the processes'
+ * log tails printed when the test failed, and cleanup after it.
+ */
+export function clusterPerTest(set: (c: Cluster) => void): void {
+  let cluster: Cluster;
+  beforeEach(() => set((cluster = new Cluster())));
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') console.error(cluster.tails());
+    await cluster.cleanup();
+  });
+}
