@@ -87,6 +87,21 @@ export class AutoBackend implements Backend {
     return backend.gradientSums(net, params, shard);
   }
 
+  /** Several shards on the chosen backend (probed with the first shard), together where it can. */
+  async gradientSumsOfShards(
+    net: Sequential,
+    params: readonly Data[],
+    shards: readonly ShardInput[],
+  ): Promise<GradientSums[]> {
+    if (shards.length === 0) return [];
+    const first = shards[0];
+    const { backend } = await this.choose(net, (b) => b.gradientSums(net, params, first), first.count);
+    if (backend.gradientSumsOfShards) return backend.gradientSumsOfShards(net, params, shards);
+    const out: GradientSums[] = [];
+    for (const shard of shards) out.push(await backend.gradientSums(net, params, shard));
+    return out;
+  }
+
   async evaluate(
     net: Sequential,
     params: readonly Data[],

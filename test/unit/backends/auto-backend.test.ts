@@ -110,6 +110,41 @@ describe('AutoBackend', function () {
     });
   }
 
+  it('gradientSumsOfShards gives the chosen backend’s own sums of each shard (with and without its many-shard call)', async () => {
+    const net = netOf(3);
+    const params = initParams(net, 7, (n) => new Float32Array(n));
+    const shards = [shardOf(5), shardOf(0), shardOf(40)];
+    // Plain cpu-pool has gradientSumsOfShards; the Slowed wrappers do not (one call per shard).
+    const pool = selectBackend('cpu-pool', quiet, 2);
+    const single = new Slowed(selectBackend('gpujs-cpu', quiet), 40);
+    const slowedPool = new Slowed(selectBackend('cpu-pool', quiet, 1), 0);
+    const wrappedSingle = new Slowed(selectBackend('gpujs-cpu', quiet), 40);
+    for (const [chosen, other] of [
+      [pool, single],
+      [slowedPool, wrappedSingle],
+    ] as const) {
+      const auto = new AutoBackend([
+        { name: 'cpu-pool', backend: chosen },
+        { name: 'gpujs-cpu', backend: other },
+      ]);
+      opened.push(auto);
+      assert.deepEqual(await auto.gradientSumsOfShards(net, params, []), []);
+      const got = await auto.gradientSumsOfShards(net, params, shards);
+      assert.equal(auto.choiceFor(net)?.backend, 'cpu-pool');
+      assert.equal(got.length, shards.length);
+      for (const [k, shard] of shards.entries()) {
+        const want = await chosen.gradientSums(net, params, shard);
+        assert.ok(Object.is(got[k].lossSum, want.lossSum), `shard ${k}: lossSum`);
+        assert.equal(got[k].count, shard.count);
+        assert.deepEqual(
+          got[k].grads.map((g) => Array.from(g)),
+          want.grads.map((g) => Array.from(g)),
+          `shard ${k}: gradients`,
+        );
+      }
+    }
+  });
+
   it('probes once per model shape: later shards go to the choice, a new shape probes again', async () => {
     const a = new Slowed(selectBackend('gpujs-cpu', quiet), 0);
     const b = new Slowed(selectBackend('reference', quiet), 0);
